@@ -1,0 +1,38 @@
+# Every target that runs code installs what it needs into .venv first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint check bench serve graph clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## chat with the bot in the terminal, on the bundled dialogs
+	$(BIN)/loket chat --dialogs dialogs
+
+test: $(STAMP)  ## the whole suite: dialog checks, conversation tests, pytest
+	$(BIN)/loket check dialogs
+	$(BIN)/loket test dialogs
+	$(BIN)/pytest
+
+lint: $(STAMP)  ## never changes files, so CI can run it
+	$(BIN)/ruff format --check botcore channels tests bench
+	$(BIN)/ruff check botcore channels tests bench
+	$(BIN)/mypy
+
+check: $(STAMP)  ## validate the dialogs
+	$(BIN)/loket check dialogs
+
+bench: $(STAMP)
+	$(BIN)/python bench/engine.py
+
+serve: $(STAMP)
+	$(BIN)/loket serve
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
