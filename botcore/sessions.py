@@ -1,0 +1,338 @@
+"""Sessions (where each conversation stands) and the stores that keep them: memory and SQLite.
+
+A store keeps sessions and what conversations produce (complaint tickets, requests for an
+officer, consents). `open_store(url)` picks one from a URL:
+  memory://                          in-process, for tests
+  sqlite:///var/loket.db             one file, WAL; the default
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time as _time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+from .errors import StoreError
+
+DEFAULT_STORE: Final = "sqlite:///var/loket.db"
+
+
+@dataclass(slots=True)
+class Turn:
+    at: float
+    who: str  # "in" (resident), "out" (bot), "officer"
+    text: str
+
+
+@dataclass(slots=True)
+class Session:
+    """Where one conversation stands. Small: it is loaded and saved on every message."""
+
+    key: str
+    dialog: str
+    state: str
+    version: str = ""
+    slots: dict[str, str] = field(default_factory=dict)
+    retries: int = 0  # invalid answers to the current question
+    pending: list[list[str]] = field(default_factory=list)  # [key, label] options asked about
+    lang: str = "id"
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    turns: list[Turn] = field(default_factory=list)
+    flags: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        data = {name: getattr(self, name) for name in _SESSION_FIELDS}
+        data["turns"] = [[t.at, t.who, t.text] for t in self.turns]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Session:
+        data = json.loads(text)
+        data["turns"] = [Turn(*t) for t in data.get("turns", ())]
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def copy(self) -> Session:
+        """A copy that shares nothing mutable with this one."""
+        return Session(
+            self.key,
+            self.dialog,
+            self.state,
+            self.version,
+            dict(self.slots),
+            self.retries,
+            [list(p) for p in self.pending],
+            self.lang,
+            self.created_at,
+            self.updated_at,
+            list(self.turns),
+            dict(self.flags),
+        )
+
+    def add_turn(self, who: str, text: str, at: float, keep: int) -> None:
+        self.turns.append(Turn(at, who, text))
+        if len(self.turns) > keep:
+            del self.turns[: len(self.turns) - keep]
+
+
+_SESSION_FIELDS: Final = tuple(Session.__dataclass_fields__)
+
+
+class Store(Protocol):
+    """Where sessions and conversation records live. Every method is safe to call concurrently."""
+
+    async def load(self, key: str) -> Session | None: ...
+
+    async def save(self, session: Session) -> None: ...
+
+    async def forget(self, key: str) -> None:
+        """Drop a conversation's session: it starts afresh with the next message."""
+        ...
+
+    async def open_complaint(self, key: str, data: dict[str, str], now: datetime) -> str:
+        """Record a complaint; return its ticket number (ADU-YYYY-NNNNNN)."""
+        ...
+
+    async def request_operator(
+        self, key: str, data: dict[str, str], context: list[Turn], now: datetime
+    ) -> int:
+        """Record a request for an officer; return its place in the queue (1 = next)."""
+        ...
+
+    async def record_consent(self, key: str, purpose: str, notice: str, now: datetime) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def ticket_number(year: int, seq: int) -> str:
+    return f"ADU-{year}-{seq:06d}"
+
+
+class MemoryStore:
+    """Everything in dictionaries; for tests and the console's throw-away sessions."""
+
+    def __init__(self) -> None:
+        # Copies, not JSON: the memory store is for tests and benchmarks, and copying keeps a
+        # failed step from changing what is stored, as a real store would.
+        self.sessions: dict[str, Session] = {}
+        self.complaints: dict[str, dict[str, Any]] = {}
+        self.requests: list[dict[str, Any]] = []
+        self.consents: list[dict[str, Any]] = []
+        self._seq: dict[int, int] = {}
+
+    async def load(self, key: str) -> Session | None:
+        stored = self.sessions.get(key)
+        return stored.copy() if stored is not None else None
+
+    async def save(self, session: Session) -> None:
+        self.sessions[session.key] = session  # the caller is done with it; load() copies
+
+    async def forget(self, key: str) -> None:
+        self.sessions.pop(key, None)
+
+    async def open_complaint(self, key: str, data: dict[str, str], now: datetime) -> str:
+        seq = self._seq.get(now.year, 0) + 1
+        self._seq[now.year] = seq
+        ticket = ticket_number(now.year, seq)
+        self.complaints[ticket] = {
+            "key": key,
+            "data": dict(data),
+            "status": "baru",
+            "created_at": now.timestamp(),
+        }
+        return ticket
+
+    async def request_operator(
+        self, key: str, data: dict[str, str], context: list[Turn], now: datetime
+    ) -> int:
+        self.requests.append(
+            {
+                "key": key,
+                "data": dict(data),
+                "status": "open",
+                "context": [asdict(t) for t in context],
+                "created_at": now.timestamp(),
+            }
+        )
+        return sum(1 for r in self.requests if r["status"] == "open")
+
+    async def record_consent(self, key: str, purpose: str, notice: str, now: datetime) -> None:
+        self.consents.append(
+            {"key": key, "purpose": purpose, "notice": notice, "at": now.timestamp()}
+        )
+
+    async def close(self) -> None:
+        return None
+
+
+SCHEMA: Final = [
+    # version 1
+    """
+    CREATE TABLE sessions (
+        key TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE complaints (
+        ticket TEXT PRIMARY KEY,
+        year INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'baru',
+        data TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        UNIQUE (year, seq)
+    );
+    CREATE TABLE operator_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        data TEXT NOT NULL,
+        context TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX operator_requests_open ON operator_requests (status, id);
+    CREATE TABLE consents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        notice TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
+]
+
+
+class SQLiteStore:
+    """One SQLite file in WAL mode. Calls are short and local, so they run on the event loop.
+
+    A lock serialises use of the one connection, so that threads (a benchmark, a CLI command
+    beside the server) may share the store too.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
+        self.lock = threading.RLock()
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self.lock:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(SCHEMA[version:], start=version + 1):
+                self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in script.split(";"):
+                        if statement.strip():
+                            self.db.execute(statement)
+                    self.db.execute(f"PRAGMA user_version={number}")
+                    self.db.execute("COMMIT")
+                except BaseException:
+                    self.db.execute("ROLLBACK")
+                    raise
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self)
+
+    async def load(self, key: str) -> Session | None:
+        with self.lock:
+            row = self.db.execute("SELECT data FROM sessions WHERE key = ?", (key,)).fetchone()
+        return Session.from_json(row[0]) if row else None
+
+    async def save(self, session: Session) -> None:
+        with self.lock:
+            self.db.execute(
+                "INSERT INTO sessions (key, data, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET data = excluded.data, "
+                "updated_at = excluded.updated_at",
+                (session.key, session.to_json(), session.updated_at or _time.time()),
+            )
+
+    async def forget(self, key: str) -> None:
+        with self.lock:
+            self.db.execute("DELETE FROM sessions WHERE key = ?", (key,))
+
+    async def open_complaint(self, key: str, data: dict[str, str], now: datetime) -> str:
+        with self.transaction():
+            seq = self.db.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM complaints WHERE year = ?", (now.year,)
+            ).fetchone()[0]
+            ticket = ticket_number(now.year, seq)
+            self.db.execute(
+                "INSERT INTO complaints (ticket, year, seq, key, data, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (ticket, now.year, seq, key, json.dumps(data, ensure_ascii=False), now.timestamp()),
+            )
+        return ticket
+
+    async def request_operator(
+        self, key: str, data: dict[str, str], context: list[Turn], now: datetime
+    ) -> int:
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO operator_requests (key, data, context, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (
+                    key,
+                    json.dumps(data, ensure_ascii=False),
+                    json.dumps([asdict(t) for t in context], ensure_ascii=False),
+                    now.timestamp(),
+                ),
+            )
+            position = self.db.execute(
+                "SELECT COUNT(*) FROM operator_requests WHERE status = 'open'"
+            ).fetchone()[0]
+        return int(position)
+
+    async def record_consent(self, key: str, purpose: str, notice: str, now: datetime) -> None:
+        with self.lock:
+            self.db.execute(
+                "INSERT INTO consents (key, purpose, notice, at) VALUES (?, ?, ?, ?)",
+                (key, purpose, notice, now.timestamp()),
+            )
+
+    async def close(self) -> None:
+        with self.lock:
+            self.db.close()
+
+
+class _Transaction:
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.store.lock.acquire()
+        self.store.db.execute("BEGIN IMMEDIATE")
+        return self.store.db
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            self.store.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.store.lock.release()
+
+
+def open_store(url: str = DEFAULT_STORE) -> MemoryStore | SQLiteStore:
+    """The store named by a URL: memory://, sqlite:///relative/path.db, sqlite:////abs/path.db."""
+    if url in ("memory://", "memory:"):
+        return MemoryStore()
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///") :]
+        if not path:
+            raise StoreError(f"the store URL '{url}' names no file")
+        return SQLiteStore(path)
+    raise StoreError(f"unknown store URL '{url}': use memory:// or sqlite:///path/to/loket.db")

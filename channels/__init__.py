@@ -1,0 +1,1 @@
+"""Channels carry messages between residents and the engine: console, WhatsApp, Telegram."""

@@ -1,0 +1,113 @@
+"""The `loket` command: chat, check, test (and, as channels arrive, serve)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import TextIO
+
+from botcore.convtest import run_tests
+from botcore.engine import Engine
+from botcore.errors import BotError, DialogSpecError, Problem
+from botcore.sessions import open_store
+from botcore.spec import DialogBundle, check_dialogs, load_dialogs
+
+from .console import ConsoleChannel
+from .settings import Settings
+
+
+def _print_problems(problems: list[Problem], out: TextIO | None = None) -> None:
+    for p in problems:
+        print(p, file=out or sys.stderr)
+
+
+def _load(folder: str) -> DialogBundle | None:
+    try:
+        return load_dialogs(folder)
+    except DialogSpecError as exc:
+        _print_problems(exc.problems)
+        errors = sum(p.severity == "error" for p in exc.problems)
+        print(f"{folder}: {errors} error(s); the dialogs were not loaded.", file=sys.stderr)
+        return None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    problems = check_dialogs(args.dir)
+    _print_problems(problems, sys.stdout)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    print(f"{args.dir}: {errors} error(s), {warnings} warning(s)")
+    return 1 if errors else 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    bundle = _load(args.dir)
+    if bundle is None:
+        return 1
+    report = asyncio.run(run_tests(bundle))
+    _print_problems(report.problems, sys.stdout)
+    for failure in report.failures:
+        print(f"FAIL {failure}\n")
+    passed = report.tests - len(report.failures)
+    print(report.coverage_line())
+    if report.unvisited and args.verbose:
+        print("states no test visits: " + ", ".join(report.unvisited))
+    print(f"conversation tests: {passed} passed, {len(report.failures)} failed")
+    return 0 if report.ok else 1
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    settings = Settings.load()
+    bundle = _load(args.dialogs or settings.dialogs)
+    if bundle is None:
+        return 2
+    store = open_store(args.store or settings.store)
+
+    async def chat() -> None:
+        engine = Engine(bundle, store)
+        try:
+            await ConsoleChannel(engine, sender=args.sender).run()
+        finally:
+            await store.close()
+
+    asyncio.run(chat())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="loket", description="Public-service chatbot.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more output and logs")
+    sub = parser.add_subparsers(dest="command", required=True)
+    chat = sub.add_parser("chat", help="chat with the bot in the terminal (stdin/stdout)")
+    chat.add_argument("--dialogs", help="dialogs folder (default: $LOKET_DIALOGS or dialogs/)")
+    chat.add_argument("--store", help="store URL (default: $LOKET_STORE or sqlite:///var/loket.db)")
+    chat.add_argument("--sender", default="warga", help="who you are in the conversation")
+    chat.set_defaults(func=cmd_chat)
+    check = sub.add_parser("check", help="check the dialogs; exit 1 if anything is wrong")
+    check.add_argument("dir", nargs="?", default="dialogs")
+    check.set_defaults(func=cmd_check)
+    test = sub.add_parser("test", help="run the conversation tests in DIR/tests")
+    test.add_argument("dir", nargs="?", default="dialogs")
+    test.set_defaults(func=cmd_test)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except BotError as exc:
+        print(f"loket: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
