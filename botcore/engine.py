@@ -101,18 +101,27 @@ class Engine:
         return await self._handle(msg)
 
     async def _handle(self, msg: IncomingMessage) -> list[Reply]:
+        session, replies, ok = await self.respond(await self.store.load(msg.key), msg)
+        if ok and session is not None:
+            await self.store.save(session)
+        return replies
+
+    async def respond(
+        self, session: Session | None, msg: IncomingMessage
+    ) -> tuple[Session | None, list[Reply], bool]:
+        """Step, effects and rendering for one message; the caller loads and saves.
+
+        Returns the new session, the replies, and whether the step succeeded: whatever goes
+        wrong, the resident still gets an answer, and the session is left as it was."""
         compiled = self.compiled
         now = msg.time or self.clock()
-        session = await self.store.load(msg.key)
         try:
             outcome = self.step(session, msg, now, compiled)
             replies = await self.finish(outcome, now, compiled)
         except Exception:
-            # The one catch-all: whatever went wrong, the resident still gets an answer.
             log.exception("step failed for %s", mask_key(msg.key))
-            return [Reply(text=compiled.bundle.texts.fallback.strip())]
-        await self.store.save(outcome.session)
-        return replies
+            return session, [Reply(text=compiled.bundle.texts.fallback.strip())], False
+        return outcome.session, replies, True
 
     async def finish(
         self, outcome: Outcome, now: datetime, compiled: Compiled | None = None
@@ -180,8 +189,9 @@ class Engine:
         if session is None:
             session = Session(msg.key, b.start.dialog, b.start.state, b.version, created_at=ts)
         out = Outcome(session)
-        here = StateRef(session.dialog, session.state)
-        if not fresh and (ts - session.updated_at > b.idle_minutes * 60 or not b.has(here)):
+        flow = b.flows.get(session.dialog)
+        current = flow.states.get(session.state) if flow is not None else None
+        if not fresh and (ts - session.updated_at > b.idle_minutes * 60 or current is None):
             out.plan.append(_Say(b.texts.idle_restart))
             self._reset(session, b.start)
             fresh = True
@@ -218,8 +228,8 @@ class Engine:
         self, c: Compiled, out: Outcome, run: Run, msg: IncomingMessage, text: str, fresh: bool
     ) -> None:
         session = out.session
-        here = StateRef(session.dialog, session.state)
-        st = c.bundle.state(here)
+        st = c.bundle.flows[session.dialog].states[session.state]
+        here = st.ref
 
         if msg.kind == Kind.CHOICE and msg.payload:
             option = self._pending_option(c, session, msg.payload)

@@ -92,3 +92,31 @@ class Reply:
     contact: Contact | None = None
     # Heading for a list of choices (WhatsApp list button label); a hint, not required.
     choices_title: str = ""
+
+
+def message_to_dict(msg: IncomingMessage) -> dict[str, Any]:
+    """A JSON-ready form of a message, for the inbox."""
+    return {
+        "channel": msg.channel,
+        "sender": msg.sender,
+        "text": msg.text,
+        "kind": msg.kind.value,
+        "payload": msg.payload,
+        "message_id": msg.message_id,
+        "time": msg.time.isoformat() if msg.time else None,
+        "extra": msg.extra,
+    }
+
+
+def message_from_dict(data: dict[str, Any]) -> IncomingMessage:
+    time = data.get("time")
+    return IncomingMessage(
+        channel=data["channel"],
+        sender=data["sender"],
+        text=data.get("text", ""),
+        kind=Kind(data.get("kind", "text")),
+        payload=data.get("payload", ""),
+        message_id=data.get("message_id", ""),
+        time=datetime.fromisoformat(time) if time else None,
+        extra=data.get("extra") or {},
+    )

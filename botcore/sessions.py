@@ -224,6 +224,8 @@ class SQLiteStore:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
         self.lock = threading.RLock()
+        self.depth = 0  # nesting of transaction() blocks
+        self.failed = False
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=5000")
@@ -244,6 +246,12 @@ class SQLiteStore:
                 except BaseException:
                     self.db.execute("ROLLBACK")
                     raise
+
+    def wait_for_lock(self, milliseconds: int) -> None:
+        """How long a write waits for another process's write; 0: fail at once (the caller
+        retries without blocking its event loop)."""
+        with self.lock:
+            self.db.execute(f"PRAGMA busy_timeout={int(milliseconds)}")
 
     def transaction(self) -> _Transaction:
         return _Transaction(self)
@@ -311,19 +319,35 @@ class SQLiteStore:
 
 
 class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, re-entrant: an inner block joins the outer transaction, so
+    a worker can put the session, the effects and the outbox of one message in one commit."""
+
     def __init__(self, store: SQLiteStore) -> None:
         self.store = store
 
     def __enter__(self) -> sqlite3.Connection:
-        self.store.lock.acquire()
-        self.store.db.execute("BEGIN IMMEDIATE")
-        return self.store.db
+        store = self.store
+        store.lock.acquire()
+        try:
+            if store.depth == 0:
+                store.db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            store.lock.release()
+            raise
+        store.depth += 1
+        return store.db
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        store = self.store
         try:
-            self.store.db.execute("ROLLBACK" if exc_type else "COMMIT")
+            store.depth -= 1
+            if store.depth == 0:
+                failed, store.failed = store.failed or bool(exc_type), False
+                store.db.execute("ROLLBACK" if failed else "COMMIT")
+            elif exc_type:
+                store.failed = True  # the outer block must not commit half of it
         finally:
-            self.store.lock.release()
+            store.lock.release()
 
 
 def open_store(url: str = DEFAULT_STORE) -> MemoryStore | SQLiteStore:
