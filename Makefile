@@ -28,8 +28,10 @@ lint: $(STAMP)  ## never changes files, so CI can run it
 check: $(STAMP)  ## validate the dialogs
 	$(BIN)/loket check dialogs
 
-bench: $(STAMP)
+bench: $(STAMP)  ## benchmarks; figures are ratios against a baseline of the same run
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/webhook.py
 
 serve: $(STAMP)
 	$(BIN)/loket serve

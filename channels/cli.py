@@ -76,6 +76,40 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from .app import build_app
+
+    settings = Settings.load()
+    bundle = _load(settings.dialogs)
+    if bundle is None:
+        return 2
+    logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    app = build_app(settings, bundle)
+    web.run_app(
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=None,
+        print=lambda text: logging.getLogger("loket").info(text.strip()),
+    )
+    return 0
+
+
+def cmd_work(args: argparse.Namespace) -> int:
+    from .worker import run_in_process
+
+    settings = Settings.load()
+    bundle = _load(settings.dialogs)
+    if bundle is None:
+        return 2
+    logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    asyncio.run(run_in_process(settings, bundle, args.wake_fd))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loket", description="Public-service chatbot.")
     parser.add_argument("-v", "--verbose", action="store_true", help="more output and logs")
@@ -91,6 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="run the conversation tests in DIR/tests")
     test.add_argument("dir", nargs="?", default="dialogs")
     test.set_defaults(func=cmd_test)
+    serve = sub.add_parser("serve", help="the HTTP server: WhatsApp webhook, health check")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.set_defaults(func=cmd_serve)
+    work = sub.add_parser("work", help=argparse.SUPPRESS)  # started by `loket serve`
+    work.add_argument("--wake-fd", type=int, required=True)
+    work.set_defaults(func=cmd_work)
     return parser
 
 

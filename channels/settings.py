@@ -40,6 +40,7 @@ class Settings:
     telegram_api_base: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: str = ""
     inbox_token: str = ""
+    retry_scale: float = 1.0  # multiplies delivery back-off delays; tests make it small
 
     @classmethod
     def load(
@@ -62,6 +63,7 @@ class Settings:
             telegram_api_base=env.get("TELEGRAM_API_BASE") or defaults.telegram_api_base,
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
             inbox_token=env.get("LOKET_INBOX_TOKEN", ""),
+            retry_scale=float(env.get("LOKET_RETRY_SCALE") or 1.0),
         )
 
     def __repr__(self) -> str:  # secrets never reach a log line through repr()

@@ -1,0 +1,244 @@
+"""The composition root of `loket serve`: the store, the engine, the channels, the routes.
+
+The web server acknowledges webhooks (inbox, group commit) and takes delivery statuses. The
+worker answers the inbox and the senders deliver the outbox. With a file store they run in
+a second process (`loket work`, started and watched by the server), so that a burst of
+webhooks and the work of answering them do not share one core; with `memory://` they run
+in the server's own event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from botcore.engine import Engine
+from botcore.mailbox import Mailbox
+from botcore.sessions import MemoryStore, SQLiteStore, open_store
+from botcore.spec import DialogBundle
+
+from .delivery import Sender
+from .inbox import InboxWriter
+from .settings import Settings
+from .worker import Pace, Renderer, Worker
+
+log = logging.getLogger("loket.app")
+
+MAX_BODY = 3 * 1024 * 1024
+SURGE_RATE = 1500.0  # new messages a second above which the worker waits for a lull
+SURGE_WINDOW = 0.2  # seconds over which that rate is measured
+WHATSAPP_SETTINGS = {
+    "whatsapp_verify_token": "WHATSAPP_VERIFY_TOKEN",
+    "whatsapp_app_secret": "WHATSAPP_APP_SECRET",
+    "whatsapp_access_token": "WHATSAPP_ACCESS_TOKEN",
+    "whatsapp_phone_number_id": "WHATSAPP_PHONE_NUMBER_ID",
+}
+
+
+def missing(settings: Settings, names: dict[str, str]) -> list[str]:
+    return [env for attr, env in names.items() if not getattr(settings, attr)]
+
+
+@dataclass
+class Channels:
+    """The outgoing side of the mounted channels: how to render, who delivers."""
+
+    renderers: dict[str, Renderer] = field(default_factory=dict)
+    senders: dict[str, Sender] = field(default_factory=dict)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def poke(self, channel: str) -> None:
+        sender = self.senders.get(channel)
+        if sender is not None:
+            sender.poke()
+
+
+def build_channels(
+    settings: Settings, mailbox: Mailbox, pace: Pace | None = None, quiet: bool = False
+) -> Channels:
+    channels = Channels()
+    absent = missing(settings, WHATSAPP_SETTINGS)
+    if absent:
+        if not quiet:
+            log.warning("WhatsApp is not mounted: %s not set", ", ".join(absent))
+    else:
+        from .whatsapp.client import WhatsAppClient
+        from .whatsapp.render import to_whatsapp
+
+        client = WhatsAppClient(
+            settings.whatsapp_api_base,
+            settings.whatsapp_access_token,
+            settings.whatsapp_phone_number_id,
+        )
+        channels.senders["whatsapp"] = Sender(
+            client,
+            mailbox,
+            time_scale=settings.retry_scale,
+            pause=pace.pause if pace is not None else None,
+        )
+        channels.renderers["whatsapp"] = to_whatsapp
+        channels.closers.append(client.close)
+    return channels
+
+
+def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
+    opened = open_store(settings.store)
+    in_process = isinstance(opened, MemoryStore)
+    # The inbox and outbox live in SQLite; memory:// means a throw-away in-memory database.
+    store = SQLiteStore(":memory:") if in_process else opened
+    assert isinstance(store, SQLiteStore)
+    mailbox = Mailbox(store)
+    app = web.Application(client_max_size=MAX_BODY)
+    worker_proc = WorkerProcess(settings)
+    worker: Worker | None = None
+    channels = Channels()
+    if in_process:
+        channels = build_channels(settings, mailbox, quiet=True)
+        worker = Worker(Engine(bundle, store), store, mailbox, channels.renderers, channels.poke)
+        wake = worker.wake
+        inbox = InboxWriter(mailbox, on_new=lambda _new: wake.set())
+    else:
+        # Never block the event loop on the worker's writes: the inbox retries instead.
+        store.wait_for_lock(0)
+        inbox = InboxWriter(mailbox, on_new=worker_proc.wake)
+
+    async def health(_: web.Request) -> web.Response:
+        alive = worker is not None or worker_proc.alive()
+        return web.json_response(
+            {
+                "status": "ok" if alive else "degraded",
+                "dialogs": bundle.version,
+                "worker": "in-process" if worker is not None else worker_proc.state(),
+                **mailbox.counts(),
+            },
+            status=200 if alive else 503,
+        )
+
+    app.router.add_get("/healthz", health)
+    if not missing(settings, WHATSAPP_SETTINGS):
+        from .whatsapp.webhook import WhatsAppWebhook
+
+        webhook = WhatsAppWebhook(
+            settings.whatsapp_verify_token,
+            settings.whatsapp_app_secret,
+            settings.whatsapp_phone_number_id,
+            inbox,
+        )
+        app.router.add_routes(webhook.routes())
+        log.info("WhatsApp mounted at /webhooks/whatsapp")
+    else:
+        log.warning(
+            "WhatsApp is not mounted: %s not set",
+            ", ".join(missing(settings, WHATSAPP_SETTINGS)),
+        )
+
+    async def background(app: web.Application) -> AsyncIterator[None]:
+        tasks: list[asyncio.Task[Any]] = []
+        if worker is not None:
+            tasks.append(asyncio.create_task(worker.run(), name="worker"))
+            tasks += [asyncio.create_task(s.run()) for s in channels.senders.values()]
+        else:
+            tasks.append(asyncio.create_task(worker_proc.supervise(), name="supervise"))
+            tasks.append(asyncio.create_task(worker_proc.calm(), name="calm"))
+        yield
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        worker_proc.stop()
+        for close in channels.closers:
+            await close()
+        await store.close()
+
+    app.cleanup_ctx.append(background)
+    app["mailbox"] = mailbox
+    app["inbox"] = inbox
+    return app
+
+
+class WorkerProcess:
+    """`loket work` as a child of the server: started, woken through a pipe, restarted if it
+    dies, stopped with the server (and killed by the kernel if the server is)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.read_fd = self.write_fd = -1
+        self.restarts = 0
+        self.window_start = time.monotonic()
+        self.count = 0
+        self.surging = False
+
+    def start(self) -> None:
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.write_fd, False)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "channels.cli", "work", "--wake-fd", str(self.read_fd)],
+            pass_fds=(self.read_fd,),
+        )
+        os.close(self.read_fd)
+
+    def wake(self, new: int) -> None:
+        """New messages are in the inbox; also tell the worker when a surge starts or ends."""
+        now = time.monotonic()
+        self.count += new
+        signal = b"x"
+        if now - self.window_start >= SURGE_WINDOW:
+            rate = self.count / (now - self.window_start)
+            self.window_start, self.count = now, 0
+            if (rate > SURGE_RATE) != self.surging:
+                self.surging = not self.surging
+                signal = b"s" if self.surging else b"q"
+        self._send(signal)
+
+    def _send(self, signal: bytes) -> None:
+        if self.write_fd >= 0:
+            # A full pipe already holds a wake-up; a missing reader is being restarted.
+            with contextlib.suppress(BlockingIOError, BrokenPipeError):
+                os.write(self.write_fd, signal)
+
+    async def calm(self) -> None:
+        """End a surge that ended with silence (no message arrives to say so)."""
+        while True:
+            await asyncio.sleep(SURGE_WINDOW)
+            if self.surging and time.monotonic() - self.window_start > 2 * SURGE_WINDOW:
+                self.surging, self.count = False, 0
+                self.window_start = time.monotonic()
+                self._send(b"q")
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def state(self) -> str:
+        return "running" if self.alive() else "stopped"
+
+    async def supervise(self) -> None:
+        self.start()
+        while True:
+            await asyncio.sleep(1.0)
+            if not self.alive():
+                code = self.proc.returncode if self.proc else None
+                self.restarts += 1
+                log.error("the worker process stopped (exit %s); restarting it", code)
+                os.close(self.write_fd)
+                self.start()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if self.write_fd >= 0:
+            os.close(self.write_fd)
+            self.write_fd = -1
