@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Final, cast
 
-from transitions import EventData, Machine, MachineError, Transition
+from transitions import Event, EventData, Machine, MachineError, Transition
 
 from .spec import DialogBundle, FlowSpec, StateRef
 
@@ -87,11 +87,12 @@ class _Transition(Transition):
     def _change_state(self, event_data: EventData) -> None:
         machine = event_data.machine
         assert self.dest is not None
-        source = machine.get_state(self.source)
+        source = machine.states[self.source]
         if source.on_exit:
             source.exit(event_data)
-        machine.set_state(self.dest, event_data.model)
-        dest = machine.get_state(self.dest)
+        dest = machine.states[self.dest]
+        # Machine.set_state for one model and plain string states.
+        setattr(event_data.model, machine.model_attribute, dest.name)
         event_data.update(dest)
         if dest.on_enter:
             dest.enter(event_data)
@@ -99,8 +100,18 @@ class _Transition(Transition):
             machine.callbacks(machine.on_final, event_data)
 
 
+class _Event(Event):
+    """transitions' Event without the partial() hop through Machine._process: loket's
+    machines are never queued, so the event is handled at once, as _process would."""
+
+    def trigger(self, model: Any, *args: Any, **kwargs: Any) -> bool:
+        data = EventData(None, self, self.machine, model, args=args, kwargs=kwargs)
+        return bool(self._trigger(data))
+
+
 class _Machine(Machine):
     transition_cls = _Transition
+    event_cls = _Event
 
 
 def build_machine(flow: FlowSpec) -> Machine:
