@@ -1,9 +1,13 @@
 """The durable inbox and outbox, in the SQLite store beside the sessions.
 
-Inbox: every accepted platform message, keyed by (channel, message id), recorded before the
-platform is told 200; a redelivery finds its key and is dropped. The worker answers pending
-items in arrival order and marks each done in the same transaction that saves the session,
-the effects and the outgoing messages.
+Webhooks: each verified webhook body is stored as it came before the platform is told 200;
+that is all the web server does with it. The worker reads the stored bodies in arrival order
+and moves their messages into the inbox and their statuses onto the outbox, in one
+transaction per body.
+
+Inbox: every platform message, keyed by (channel, message id); a redelivery finds its key
+and is dropped. The worker answers pending items in arrival order and marks each done in the
+same transaction that saves the session, the effects and the outgoing messages.
 
 Outbox: one row per platform API call, in order. A sender delivers the rows of a recipient
 one after another; statuses from the platform move a row forward only (sent < delivered <
@@ -28,6 +32,13 @@ RANK: Final = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4, 
 OPEN: Final = ("queued", "sending")
 
 SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS webhooks (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    body BLOB NOT NULL,
+    received_at REAL NOT NULL,
+    error TEXT
+);
 CREATE TABLE IF NOT EXISTS inbox (
     id INTEGER PRIMARY KEY,
     channel TEXT NOT NULL,
@@ -119,6 +130,31 @@ class Mailbox:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self.store.transaction() as db:
             yield db
+
+    # -- webhooks as received -------------------------------------------------------------
+
+    def keep_webhooks(self, bodies: Iterable[tuple[str, bytes]], now: float) -> None:
+        """Store verified webhook bodies as they came. Call inside a transaction."""
+        self.db.executemany(
+            "INSERT INTO webhooks (channel, body, received_at) VALUES (?, ?, ?)",
+            [(channel, body, now) for channel, body in bodies],
+        )
+
+    def webhooks(self, limit: int = 50) -> list[tuple[int, str, bytes]]:
+        with self.store.lock:
+            rows = self.db.execute(
+                "SELECT id, channel, body FROM webhooks WHERE error IS NULL ORDER BY id LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [(int(i), str(c), bytes(b)) for i, c, b in rows]
+
+    def webhook_read(self, webhook_id: int) -> None:
+        """Its messages are in the inbox now. Call inside a transaction."""
+        self.db.execute("DELETE FROM webhooks WHERE id = ?", (webhook_id,))
+
+    def webhook_failed(self, webhook_id: int, error: str) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE webhooks SET error = ? WHERE id = ?", (error, webhook_id))
 
     # -- inbox ----------------------------------------------------------------------------
 
@@ -310,13 +346,20 @@ class Mailbox:
             inbox = self.db.execute(
                 "SELECT COUNT(*) FROM inbox WHERE status = 'pending'"
             ).fetchone()[0]
+            unread = self.db.execute(
+                "SELECT COUNT(*) FROM webhooks WHERE error IS NULL"
+            ).fetchone()[0]
             queued = self.db.execute(
                 "SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending')"
             ).fetchone()[0]
             failed = self.db.execute(
                 "SELECT COUNT(*) FROM outbox WHERE status = 'failed'"
             ).fetchone()[0]
-        return {"inbox_pending": inbox, "outbox_open": queued, "outbox_failed": failed}
+        return {
+            "inbox_pending": inbox + unread,
+            "outbox_open": queued,
+            "outbox_failed": failed,
+        }
 
     def outbox(self, channel: str | None = None) -> list[OutboxItem]:
         sql = (

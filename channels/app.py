@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import subprocess
@@ -30,7 +31,7 @@ from botcore.spec import DialogBundle
 from .delivery import Sender
 from .inbox import InboxWriter
 from .settings import Settings
-from .worker import Pace, Renderer, Worker
+from .worker import Pace, Reader, Renderer, Worker
 
 log = logging.getLogger("loket.app")
 
@@ -54,6 +55,7 @@ class Channels:
     """The outgoing side of the mounted channels: how to render, who delivers."""
 
     renderers: dict[str, Renderer] = field(default_factory=dict)
+    readers: dict[str, Reader] = field(default_factory=dict)
     senders: dict[str, Sender] = field(default_factory=dict)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -74,6 +76,7 @@ def build_channels(
     else:
         from .whatsapp.client import WhatsAppClient
         from .whatsapp.render import to_whatsapp
+        from .whatsapp.webhook import read_webhook
 
         client = WhatsAppClient(
             settings.whatsapp_api_base,
@@ -87,6 +90,9 @@ def build_channels(
             pause=pace.pause if pace is not None else None,
         )
         channels.renderers["whatsapp"] = to_whatsapp
+        channels.readers["whatsapp"] = functools.partial(
+            read_webhook, phone_number_id=settings.whatsapp_phone_number_id
+        )
         channels.closers.append(client.close)
     return channels
 
@@ -104,7 +110,7 @@ def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
     channels = Channels()
     if in_process:
         channels = build_channels(settings, mailbox, quiet=True)
-        worker = Worker(Engine(bundle, store), store, mailbox, channels.renderers, channels.poke)
+        worker = Worker(Engine(bundle, store), store, mailbox, channels)
         wake = worker.wake
         inbox = InboxWriter(mailbox, on_new=lambda _new: wake.set())
     else:
@@ -129,10 +135,7 @@ def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
         from .whatsapp.webhook import WhatsAppWebhook
 
         webhook = WhatsAppWebhook(
-            settings.whatsapp_verify_token,
-            settings.whatsapp_app_secret,
-            settings.whatsapp_phone_number_id,
-            inbox,
+            settings.whatsapp_verify_token, settings.whatsapp_app_secret, inbox
         )
         app.router.add_routes(webhook.routes())
         log.info("WhatsApp mounted at /webhooks/whatsapp")

@@ -17,11 +17,11 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from botcore.engine import Engine, mask_key
 from botcore.mailbox import InboxItem, Mailbox, Outgoing
-from botcore.messages import Reply
+from botcore.messages import IncomingMessage, Reply
 from botcore.sessions import SQLiteStore, open_store
 from botcore.spec import DialogBundle
 
@@ -33,6 +33,17 @@ BATCH = 8  # messages taken from the inbox at a time
 
 # Turns one reply into the platform calls that show it, for one recipient.
 Renderer = Callable[[Reply, str], list[dict[str, Any]]]
+# Reads one kept webhook body: applies its statuses, returns its messages for the inbox.
+Reader = Callable[[bytes, Mailbox, float], list[IncomingMessage]]
+
+
+class Outlets(Protocol):
+    """What the worker needs of the mounted channels (see app.Channels)."""
+
+    renderers: dict[str, Renderer]
+    readers: dict[str, Reader]
+
+    def poke(self, channel: str) -> None: ...
 
 
 class Pace:
@@ -55,30 +66,58 @@ class Worker:
         engine: Engine,
         store: SQLiteStore,
         mailbox: Mailbox,
-        renderers: dict[str, Renderer],
-        on_queued: Callable[[str], None],
+        channels: Outlets,
         pace: Pace | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
         self.mailbox = mailbox
-        self.renderers = renderers
-        self.on_queued = on_queued  # wakes the channel's sender
+        self.channels = channels
         self.pace = pace or Pace()
         self.wake = asyncio.Event()
         self.processed = 0
 
     async def run(self) -> None:
         while True:
+            read = self.read_webhooks()
             items = self.mailbox.pending(BATCH)
             if not items:
+                if read:
+                    continue
                 self.wake.clear()
                 # Re-check after clearing, so a wake-up between the two is not lost.
-                if not self.mailbox.pending(1):
+                if not self.mailbox.webhooks(1) and not self.mailbox.pending(1):
                     await self.wake.wait()
                 continue
             await self.answer(items)
             await self.pace.pause()  # let the senders and the webhooks have the loop too
+
+    def read_webhooks(self) -> int:
+        """Move the messages of kept webhook bodies into the inbox, in arrival order, in one
+        transaction (a savepoint per body, so one that fails is set aside alone)."""
+        bodies = self.mailbox.webhooks(BATCH)
+        if not bodies:
+            return 0
+        failed: list[tuple[int, str]] = []
+        db = self.store.db
+        with self.store.transaction():
+            for webhook_id, channel, body in bodies:
+                db.execute("SAVEPOINT read")
+                try:
+                    reader = self.channels.readers.get(channel)
+                    if reader is None:
+                        raise LookupError(f"no channel {channel} is mounted")
+                    now = time.time()
+                    self.mailbox.accept(reader(body, self.mailbox, now), now)
+                    self.mailbox.webhook_read(webhook_id)
+                except Exception as exc:
+                    log.exception("could not read kept webhook %d (%s)", webhook_id, channel)
+                    db.execute("ROLLBACK TO read")
+                    failed.append((webhook_id, f"{type(exc).__name__}: {exc}"[:300]))
+                db.execute("RELEASE read")
+        for webhook_id, error in failed:
+            self.mailbox.webhook_failed(webhook_id, error)
+        return len(bodies)
 
     async def answer(self, items: list[InboxItem]) -> None:
         channels: set[str] = set()
@@ -94,13 +133,13 @@ class Worker:
             self.processed += 1
             channels.add(item.message.channel)
         for channel in channels:
-            self.on_queued(channel)
+            self.channels.poke(channel)
 
     async def _answer(self, item: InboxItem) -> None:
         """The step outside any transaction (this worker is the only writer of sessions),
         then one short transaction for effects, session, replies and the 'done' mark."""
         msg = item.message
-        renderer = self.renderers.get(msg.channel)
+        renderer = self.channels.renderers.get(msg.channel)
         if renderer is None:
             raise LookupError(f"no channel {msg.channel} is mounted")
         engine = self.engine
@@ -112,20 +151,26 @@ class Worker:
         except Exception:
             log.exception("step failed for %s", mask_key(msg.key))
             outcome = None
+        replies = [Reply(text=compiled.bundle.texts.fallback.strip())]
+        if outcome is not None and not outcome.effects:
+            # Nothing to write but the session: render before taking the write lock.
+            replies = await engine.finish(outcome, now, compiled)
         # The store never suspends inside these awaits, so nothing else touches the
         # connection until this transaction commits.
         with self.store.transaction():
             if outcome is not None:
-                replies = await engine.finish(outcome, now, compiled)
+                if outcome.effects:
+                    replies = await engine.finish(outcome, now, compiled)
                 await self.store.save(outcome.session)
-            else:
-                replies = [Reply(text=compiled.bundle.texts.fallback.strip())]
-            outgoing = [
-                Outgoing(msg.channel, msg.sender, msg.key, body, msg.message_id)
-                for reply in replies
-                for body in renderer(reply, msg.sender)
-            ]
-            self.mailbox.done(item, outgoing, time.time())
+            self.mailbox.done(item, self._calls(msg, replies, renderer), time.time())
+
+    @staticmethod
+    def _calls(msg: IncomingMessage, replies: list[Reply], renderer: Renderer) -> list[Outgoing]:
+        return [
+            Outgoing(msg.channel, msg.sender, msg.key, body, msg.message_id)
+            for reply in replies
+            for body in renderer(reply, msg.sender)
+        ]
 
 
 def _die_with_parent() -> None:
@@ -141,6 +186,9 @@ async def run_in_process(settings: Settings, bundle: DialogBundle, wake_fd: int)
     from .app import build_channels
 
     _die_with_parent()
+    # Acknowledging first: when both processes want the CPU, the web server gets it sooner.
+    with contextlib.suppress(OSError):
+        os.nice(5)
     parent = os.getppid()
     store = open_store(settings.store)
     if not isinstance(store, SQLiteStore):
@@ -148,7 +196,7 @@ async def run_in_process(settings: Settings, bundle: DialogBundle, wake_fd: int)
     mailbox = Mailbox(store)
     pace = Pace()
     channels = build_channels(settings, mailbox, pace, quiet=True)
-    worker = Worker(Engine(bundle, store), store, mailbox, channels.renderers, channels.poke, pace)
+    worker = Worker(Engine(bundle, store), store, mailbox, channels, pace)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
 
