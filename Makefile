@@ -32,6 +32,7 @@ bench: $(STAMP)  ## benchmarks; figures are ratios against a baseline of the sam
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/webhook.py
+	$(BIN)/python bench/telegram.py
 
 serve: $(STAMP)
 	$(BIN)/loket serve

@@ -207,6 +207,12 @@ class Engine:
         session.add_turn("in", text or f"[{msg.kind.value}]", ts, b.turns_kept)
         run = Run(session.state, session.slots)
 
+        if msg.kind == Kind.CHOICE and msg.extra.get("stale"):
+            # A button from a keyboard that has since been replaced: say so, show the current.
+            out.why = "a tap on an expired keyboard"
+            out.plan.append(_Say(b.texts.stale))
+            out.plan.append(_Say(state=StateRef(session.dialog, session.state)))
+            return out
         if msg.kind in (Kind.MEDIA, Kind.UNSUPPORTED, Kind.LOCATION):
             answer = b.texts.media if msg.kind == Kind.MEDIA else b.texts.unsupported
             out.why = f"a {msg.kind.value} message"

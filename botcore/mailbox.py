@@ -332,10 +332,31 @@ class Mailbox:
             ).fetchone()
         return row is not None and not row[1] and now - row[0] < WINDOW_SECONDS - margin
 
+    def newest_keyboard(self, channel: str, recipient: str) -> str:
+        """The platform id of the newest message sent to a chat with buttons ("" if none)."""
+        with self.store.lock:
+            row = self.db.execute(
+                "SELECT platform_id FROM outbox WHERE channel = ? AND recipient = ? "
+                "AND platform_id IS NOT NULL AND body LIKE '%\"inline_keyboard\":[[%' "
+                "ORDER BY id DESC LIMIT 1",
+                (channel, recipient),
+            ).fetchone()
+        return str(row[0]) if row else ""
+
+    def closed(self, channel: str, recipient: str) -> bool:
+        """A chat closed by the platform (Telegram: the bot was blocked) until they write."""
+        with self.store.lock:
+            row = self.db.execute(
+                "SELECT closed FROM windows WHERE channel = ? AND recipient = ?",
+                (channel, recipient),
+            ).fetchone()
+        return bool(row and row[0])
+
     def close_window(self, channel: str, recipient: str) -> None:
         with self.transaction():
             self.db.execute(
-                "UPDATE windows SET closed = 1 WHERE channel = ? AND recipient = ?",
+                "INSERT INTO windows (channel, recipient, last_inbound_at, closed) "
+                "VALUES (?, ?, 0, 1) ON CONFLICT (channel, recipient) DO UPDATE SET closed = 1",
                 (channel, recipient),
             )
 

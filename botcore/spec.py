@@ -101,6 +101,7 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "too_long": Field("str", "Said when a message is cut because it is very long", True),
         "free_notice": Field("str", "Added to every adminduk service answer", True),
         "skip_words": Field("strlist", "Words that skip an optional question"),
+        "stale": Field("str", "Said when an old keyboard's button is tapped"),
     },
     "intent": {
         "id": Field("str", "Name of the intent", True),
@@ -157,6 +158,7 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
     },
 }
 DEFAULT_SKIP_WORDS: Final = ("lewati", "skip", "-")
+DEFAULT_STALE: Final = "Menu ini sudah kedaluwarsa. Berikut menu yang berlaku sekarang:"
 WEEKDAYS: Final = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 TEMPLATE_RE: Final = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
@@ -303,6 +305,7 @@ class Texts:
     too_long: str
     free_notice: str
     skip_words: tuple[str, ...] = ()
+    stale: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -890,7 +893,8 @@ class _Loader:
                 values = {k: self.r.value(file, t, k, "texts", "'texts'") for k in FIELDS["texts"]}
                 if all(values[k] is not None for k, f in FIELDS["texts"].items() if f.required):
                     skip = values.pop("skip_words") or DEFAULT_SKIP_WORDS
-                    texts = Texts(**values, skip_words=skip)
+                    stale = values.pop("stale") or DEFAULT_STALE
+                    texts = Texts(**values, skip_words=skip, stale=stale)
         intents: list[IntentSpec] = []
         for i, raw in enumerate(intents_raw or ()):
             where = f"intent {i + 1} of bot.yaml"

@@ -31,7 +31,7 @@ from botcore.spec import DialogBundle
 from .delivery import Sender
 from .inbox import InboxWriter
 from .settings import Settings
-from .worker import Pace, Reader, Renderer, Worker
+from .worker import Pace, Prelude, Reader, Renderer, Worker
 
 log = logging.getLogger("loket.app")
 
@@ -56,6 +56,7 @@ class Channels:
 
     renderers: dict[str, Renderer] = field(default_factory=dict)
     readers: dict[str, Reader] = field(default_factory=dict)
+    preludes: dict[str, Prelude] = field(default_factory=dict)
     senders: dict[str, Sender] = field(default_factory=dict)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -94,6 +95,24 @@ def build_channels(
             read_webhook, phone_number_id=settings.whatsapp_phone_number_id
         )
         channels.closers.append(client.close)
+    if settings.telegram_bot_token:
+        from .telegram.client import TelegramClient
+        from .telegram.render import to_telegram
+        from .telegram.webhook import prelude, read_update
+
+        telegram = TelegramClient(settings.telegram_bot_token, settings.telegram_api_base)
+        channels.senders["telegram"] = Sender(
+            telegram,
+            mailbox,
+            time_scale=settings.retry_scale,
+            pause=pace.pause if pace is not None else None,
+        )
+        channels.renderers["telegram"] = to_telegram
+        channels.readers["telegram"] = read_update
+        channels.preludes["telegram"] = prelude
+        channels.closers.append(telegram.close)
+    elif not quiet:
+        log.warning("Telegram is not mounted: TELEGRAM_BOT_TOKEN not set")
     return channels
 
 
@@ -145,8 +164,35 @@ def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
             ", ".join(missing(settings, WHATSAPP_SETTINGS)),
         )
 
+    telegram_in = None
+    if settings.telegram_bot_token:
+        from .telegram.client import TelegramClient
+        from .telegram.webhook import Acknowledger, Poller, TelegramWebhook
+
+        # The server's own client: it answers taps at once, registers commands, and polls.
+        telegram_in = TelegramClient(
+            settings.telegram_bot_token,
+            settings.telegram_api_base,
+            polling=not settings.telegram_webhook_secret,
+        )
+        ack = Acknowledger(telegram_in)
+        if settings.telegram_webhook_secret:
+            app.router.add_routes(
+                TelegramWebhook(settings.telegram_webhook_secret, inbox, ack).routes()
+            )
+            log.info("Telegram mounted at /webhooks/telegram")
+        else:
+            poller = Poller(telegram_in, inbox, ack)
+            log.info("Telegram: no TELEGRAM_WEBHOOK_SECRET, so updates are long-polled")
+    else:
+        log.warning("Telegram is not mounted: TELEGRAM_BOT_TOKEN not set")
+
     async def background(app: web.Application) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[Any]] = []
+        if telegram_in is not None:
+            await start_telegram(telegram_in)
+            if not settings.telegram_webhook_secret:
+                tasks.append(asyncio.create_task(poller.run(), name="telegram-poller"))
         if worker is not None:
             tasks.append(asyncio.create_task(worker.run(), name="worker"))
             tasks += [asyncio.create_task(s.run()) for s in channels.senders.values()]
@@ -160,12 +206,25 @@ def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
         worker_proc.stop()
         for close in channels.closers:
             await close()
+        if telegram_in is not None:
+            await telegram_in.close()
         await store.close()
 
     app.cleanup_ctx.append(background)
     app["mailbox"] = mailbox
     app["inbox"] = inbox
     return app
+
+
+async def start_telegram(client: Any) -> None:
+    """getMe (a wrong token fails here, loudly) and the bot's command menu."""
+    from .telegram.client import COMMANDS
+
+    try:
+        await client.start()
+        await client.call("setMyCommands", {"commands": COMMANDS})
+    except Exception as exc:
+        log.error("Telegram could not be started: %s", exc)
 
 
 class WorkerProcess:

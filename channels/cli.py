@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from typing import TextIO
@@ -87,6 +88,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.INFO)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per Bot API call, token included
     app = build_app(settings, bundle)
     web.run_app(
         app,
@@ -98,6 +100,44 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_telegram(args: argparse.Namespace) -> int:
+    from .telegram.client import ALLOWED_UPDATES, TelegramClient
+
+    settings = Settings.load()
+    if not settings.telegram_bot_token:
+        print("loket: TELEGRAM_BOT_TOKEN is not set", file=sys.stderr)
+        return 2
+    if args.action == "set-webhook" and not settings.telegram_webhook_secret:
+        print(
+            "loket: set TELEGRAM_WEBHOOK_SECRET first (A-Z, a-z, 0-9, _ and -; up to 256); "
+            "loket serve checks it on every update",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def run() -> object:
+        client = TelegramClient(settings.telegram_bot_token, settings.telegram_api_base)
+        await client.start()
+        try:
+            if args.action == "set-webhook":
+                return await client.call(
+                    "setWebhook",
+                    {
+                        "url": args.url,
+                        "secret_token": settings.telegram_webhook_secret,
+                        "allowed_updates": ALLOWED_UPDATES,
+                    },
+                )
+            if args.action == "delete-webhook":
+                return await client.call("deleteWebhook", {})
+            return await client.call("getWebhookInfo", {})
+        finally:
+            await client.close()
+
+    print(json.dumps(asyncio.run(run()), ensure_ascii=False))
+    return 0
+
+
 def cmd_work(args: argparse.Namespace) -> int:
     from .worker import run_in_process
 
@@ -106,6 +146,7 @@ def cmd_work(args: argparse.Namespace) -> int:
     if bundle is None:
         return 2
     logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
     asyncio.run(run_in_process(settings, bundle, args.wake_fd))
     return 0
 
@@ -129,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.set_defaults(func=cmd_serve)
+    telegram = sub.add_parser("telegram", help="register or remove the Telegram webhook")
+    tsub = telegram.add_subparsers(dest="action", required=True)
+    setwh = tsub.add_parser("set-webhook", help="point Telegram at URL (with the secret)")
+    setwh.add_argument("url", help="https://your-host/webhooks/telegram")
+    tsub.add_parser("delete-webhook", help="back to long polling")
+    tsub.add_parser("webhook-info", help="what Telegram knows of the webhook")
+    telegram.set_defaults(func=cmd_telegram)
     work = sub.add_parser("work", help=argparse.SUPPRESS)  # started by `loket serve`
     work.add_argument("--wake-fd", type=int, required=True)
     work.set_defaults(func=cmd_work)

@@ -126,6 +126,9 @@ class Sender:
                         mask_key(item.key),
                     )
                     continue
+                if not self.transport.window and mailbox.closed(channel, item.recipient):
+                    mailbox.failed(item.id, 403, "chat inactive (the bot is blocked)", now)
+                    continue
                 mailbox.sending(item.id, now)
                 starting.append(item)
         for item in starting:

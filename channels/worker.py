@@ -35,6 +35,8 @@ BATCH = 8  # messages taken from the inbox at a time
 Renderer = Callable[[Reply, str], list[dict[str, Any]]]
 # Reads one kept webhook body: applies its statuses, returns its messages for the inbox.
 Reader = Callable[[bytes, Mailbox, float], list[IncomingMessage]]
+# Platform calls that come before the answer to a message (Telegram: take a keyboard away).
+Prelude = Callable[[IncomingMessage], list[dict[str, Any]]]
 
 
 class Outlets(Protocol):
@@ -42,6 +44,7 @@ class Outlets(Protocol):
 
     renderers: dict[str, Renderer]
     readers: dict[str, Reader]
+    preludes: dict[str, Prelude]
 
     def poke(self, channel: str) -> None: ...
 
@@ -164,13 +167,13 @@ class Worker:
                 await self.store.save(outcome.session)
             self.mailbox.done(item, self._calls(msg, replies, renderer), time.time())
 
-    @staticmethod
-    def _calls(msg: IncomingMessage, replies: list[Reply], renderer: Renderer) -> list[Outgoing]:
-        return [
-            Outgoing(msg.channel, msg.sender, msg.key, body, msg.message_id)
-            for reply in replies
-            for body in renderer(reply, msg.sender)
-        ]
+    def _calls(
+        self, msg: IncomingMessage, replies: list[Reply], renderer: Renderer
+    ) -> list[Outgoing]:
+        prelude = self.channels.preludes.get(msg.channel)
+        bodies = prelude(msg) if prelude is not None else []
+        bodies += [body for reply in replies for body in renderer(reply, msg.sender)]
+        return [Outgoing(msg.channel, msg.sender, msg.key, b, msg.message_id) for b in bodies]
 
 
 def _die_with_parent() -> None:

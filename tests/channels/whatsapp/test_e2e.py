@@ -166,13 +166,15 @@ async def test_statuses_only_move_forward_and_131047_closes_the_window(
     [first] = await graph.wait_for(1, to=RESIDENT)
     wamid = first.wamid
     statuses = [(wamid, "read"), (wamid, "delivered"), (wamid, "sent"), (wamid, "delivered")]
-    assert await graph.post_statuses(statuses) == 200  # answered after the commit
-    assert server.rows("SELECT status FROM outbox") == [("read",)]
+    assert await graph.post_statuses(statuses) == 200
+    await eventually(lambda: server.rows("SELECT status FROM outbox") == [("read",)])
+    await asyncio.sleep(0.2)
+    assert server.rows("SELECT status FROM outbox") == [("read",)]  # and it stays read
     # A later message fails with 131047: the window is marked closed until the resident writes.
     await graph.post_inbound(graph.text_message(RESIDENT, "menu"))
     [_, second] = await graph.wait_for(2, to=RESIDENT)
     assert await graph.post_statuses([(second.wamid, "failed", 131047)]) == 200
-    assert server.rows("SELECT closed FROM windows") == [(1,)]
+    await eventually(lambda: server.rows("SELECT closed FROM windows") == [(1,)])
     assert server.rows("SELECT status, error_code FROM outbox ORDER BY id")[1] == ("failed", 131047)
 
 

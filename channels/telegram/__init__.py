@@ -1,0 +1,1 @@
+"""The Telegram Bot API channel: updates in, Bot API calls out."""
