@@ -66,15 +66,11 @@ class Channels:
             sender.poke()
 
 
-def build_channels(
-    settings: Settings, mailbox: Mailbox, pace: Pace | None = None, quiet: bool = False
-) -> Channels:
+def build_channels(settings: Settings, mailbox: Mailbox, pace: Pace | None = None) -> Channels:
+    """The sending side of every channel whose settings are there (build_app logs which
+    are missing)."""
     channels = Channels()
-    absent = missing(settings, WHATSAPP_SETTINGS)
-    if absent:
-        if not quiet:
-            log.warning("WhatsApp is not mounted: %s not set", ", ".join(absent))
-    else:
+    if not missing(settings, WHATSAPP_SETTINGS):
         from .whatsapp.client import WhatsAppClient
         from .whatsapp.render import to_whatsapp
         from .whatsapp.webhook import read_webhook
@@ -111,8 +107,6 @@ def build_channels(
         channels.readers["telegram"] = read_update
         channels.preludes["telegram"] = prelude
         channels.closers.append(telegram.close)
-    elif not quiet:
-        log.warning("Telegram is not mounted: TELEGRAM_BOT_TOKEN not set")
     return channels
 
 
@@ -128,7 +122,7 @@ def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
     worker: Worker | None = None
     channels = Channels()
     if in_process:
-        channels = build_channels(settings, mailbox, quiet=True)
+        channels = build_channels(settings, mailbox)
         worker = Worker(Engine(bundle, store), store, mailbox, channels)
         wake = worker.wake
         inbox = InboxWriter(mailbox, on_new=lambda _new: wake.set())

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from typing import TextIO
 
@@ -77,9 +78,16 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ptb_timedelta() -> None:
+    # python-telegram-bot 22 gives RetryAfter.retry_after as a timedelta (and no deprecation
+    # warning on every 429) once this is set; loket reads both forms.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    _ptb_timedelta()
     from .app import build_app
 
     settings = Settings.load()
@@ -141,6 +149,7 @@ def cmd_telegram(args: argparse.Namespace) -> int:
 def cmd_work(args: argparse.Namespace) -> int:
     from .worker import run_in_process
 
+    _ptb_timedelta()
     settings = Settings.load()
     bundle = _load(settings.dialogs)
     if bundle is None:
