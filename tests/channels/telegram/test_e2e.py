@@ -105,6 +105,11 @@ async def test_a_stale_tap_gets_the_current_menu(bot: FakeBotAPI, tmp_path: Path
         old_menu, _ = last_keyboard(bot)
         await bot.post_webhook_update(bot.text_update(CHAT, "jam buka"))
         await bot.wait_until(lambda: len(texts(bot)) == 2, 15)
+        # A resident sees the new menu only once it is sent; so does the bot, once recorded.
+        for _ in range(100):
+            if srv.rows("SELECT COUNT(*) FROM outbox WHERE platform_id IS NOT NULL") == [(2,)]:
+                break
+            await asyncio.sleep(0.05)
         await bot.post_webhook_update(bot.callback_update(CHAT, "ktp", old_menu))
         await bot.wait_until(lambda: "kedaluwarsa" in texts(bot)[-1], 15)
         assert len(bot.called("answerCallbackQuery")) == 1  # answered all the same
@@ -139,9 +144,14 @@ async def test_429_then_delivery_in_order_and_403_stops(bot: FakeBotAPI, tmp_pat
         # A chat that blocked the bot: 403, marked inactive, nothing retried.
         bot.inject(403, method="sendMessage", chat_id=CHAT, times=5)
         await bot.post_webhook_update(bot.text_update(CHAT, "menu"))
-        await asyncio.sleep(2.0)
-        failed = srv.rows("SELECT status, error_code FROM outbox WHERE status = 'failed'")
-        assert failed == [("failed", 403)]
+        query = "SELECT status, error_code FROM outbox WHERE status = 'failed'"
+        for _ in range(200):
+            if srv.rows(query):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # time for a retry, had there been one
+        assert srv.rows(query) == [("failed", 403)]
+        assert len(bot.called("sendMessage")) == 5  # 3 answers, the 429, the one 403
         assert srv.rows("SELECT closed FROM windows WHERE channel = 'telegram'") == [(1,)]
     finally:
         srv.stop()
