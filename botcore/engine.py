@@ -96,32 +96,22 @@ class Engine:
     # -- async shell ----------------------------------------------------------------------
 
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
-        """Answer one message. Callers hand one conversation's messages over one at a time, in
-        order (the inbox worker does); different conversations may run concurrently."""
-        return await self._handle(msg)
+        """Answer one message: load the session, step, effects, render, save.
 
-    async def _handle(self, msg: IncomingMessage) -> list[Reply]:
-        session, replies, ok = await self.respond(await self.store.load(msg.key), msg)
-        if ok and session is not None:
-            await self.store.save(session)
-        return replies
-
-    async def respond(
-        self, session: Session | None, msg: IncomingMessage
-    ) -> tuple[Session | None, list[Reply], bool]:
-        """Step, effects and rendering for one message; the caller loads and saves.
-
-        Returns the new session, the replies, and whether the step succeeded: whatever goes
-        wrong, the resident still gets an answer, and the session is left as it was."""
+        Callers hand one conversation's messages over one at a time, in order (the inbox
+        worker does); different conversations may run concurrently. Whatever goes wrong, the
+        resident still gets an answer, and the session is left as it was."""
         compiled = self.compiled
         now = msg.time or self.clock()
+        session = await self.store.load(msg.key)
         try:
             outcome = self.step(session, msg, now, compiled)
             replies = await self.finish(outcome, now, compiled)
         except Exception:
             log.exception("step failed for %s", mask_key(msg.key))
-            return session, [Reply(text=compiled.bundle.texts.fallback.strip())], False
-        return outcome.session, replies, True
+            return [Reply(text=compiled.bundle.texts.fallback.strip())]
+        await self.store.save(outcome.session)
+        return replies
 
     async def finish(
         self, outcome: Outcome, now: datetime, compiled: Compiled | None = None

@@ -9,7 +9,7 @@ from itertools import pairwise
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from .spec import WEEKDAYS, Period, ScheduleSpec, WeekSpec
+from .spec import Period, ScheduleSpec, WeekSpec
 
 DAY_NAMES: Final = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTH_NAMES: Final = (
@@ -180,4 +180,3 @@ def _holiday_calendar(country: str, categories: tuple[str, ...]) -> Any:
     return holidays.country_holidays(country, categories=categories, language="id")
 
 
-__all__ = ["DAY_NAMES", "WEEKDAYS", "Schedule", "Status"]

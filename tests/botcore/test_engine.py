@@ -252,3 +252,19 @@ async def test_turns_are_kept_for_officers_up_to_the_limit(mini_chat: Chat) -> N
 async def test_location_is_attached_where_declared(mini_chat: Chat) -> None:
     replies = await mini_chat.send("jam buka")
     assert any(r.location is not None and r.location.latitude == -3.759 for r in replies)
+
+
+async def test_a_failing_step_still_answers_and_keeps_the_session(
+    mini_chat: Chat, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await mini_chat.say("halo")
+    await mini_chat.say("1")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(mini_chat.engine, "step", broken)
+    text = await mini_chat.say("2")
+    assert "Maaf, saya belum paham" in text  # the bot's fallback, not silence
+    assert await mini_chat.state() == "ktp.menu"  # nothing half-done was saved
+    assert "step failed for console:6281*******90" in caplog.text  # logged, key masked
