@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
+from .complaints import describe as describe_complaint
 from .machine import Machines, Run
 from .matching import Match, Matcher, Target
 from .messages import Choice, IncomingMessage, Kind, Reply
@@ -127,6 +128,9 @@ class Engine:
                     s.key, dict(s.slots), list(s.turns), now
                 )
                 s.slots["antrian"] = str(position)
+            elif effect == "lookup_complaint":
+                found = await self.store.complaint(s.slots.get("nomor_tiket", ""))
+                s.slots["status_tiket"] = describe_complaint(found)
             elif effect == "record_consent":
                 await self.store.record_consent(s.key, s.dialog, c.notice_version, now)
         replies = self.render(outcome, now, c)

@@ -178,5 +178,3 @@ def _holiday_calendar(country: str, categories: tuple[str, ...]) -> Any:
 
     # The calendar fills in each year the first time a date of that year is asked for.
     return holidays.country_holidays(country, categories=categories, language="id")
-
-

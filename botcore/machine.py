@@ -59,6 +59,7 @@ ACTIONS: Final[Mapping[str, Callable[[EventData], None]]] = {
     "open_complaint": _effect("open_complaint"),
     "request_operator": _effect("request_operator"),
     "record_consent": _effect("record_consent"),
+    "lookup_complaint": _effect("lookup_complaint"),
     "clear_slots": _clear_slots,
 }
 

@@ -107,7 +107,30 @@ class Store(Protocol):
 
     async def record_consent(self, key: str, purpose: str, notice: str, now: datetime) -> None: ...
 
+    async def complaint(self, ticket: str) -> Complaint | None:
+        """A complaint's status by its ticket number, or None."""
+        ...
+
+    async def set_complaint_status(
+        self, ticket: str, status: str, reason: str, officer: str, now: datetime
+    ) -> Complaint | None:
+        """Move a complaint to a status (with the officer and, for 'ditolak', the reason)."""
+        ...
+
     async def close(self) -> None: ...
+
+
+COMPLAINT_STATUSES: Final = ("baru", "diproses", "selesai", "ditolak")
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    ticket: str
+    key: str  # the conversation that filed it, to tell the resident of changes
+    status: str
+    reason: str
+    updated_at: float
+    anonymous: bool
 
 
 def ticket_number(year: int, seq: int) -> str:
@@ -144,9 +167,29 @@ class MemoryStore:
             "key": key,
             "data": dict(data),
             "status": "baru",
+            "reason": "",
             "created_at": now.timestamp(),
+            "updated_at": now.timestamp(),
+            "events": [],
         }
         return ticket
+
+    async def complaint(self, ticket: str) -> Complaint | None:
+        c = self.complaints.get(ticket)
+        if c is None:
+            return None
+        anonymous = not c["data"].get("nama")
+        return Complaint(ticket, c["key"], c["status"], c["reason"], c["updated_at"], anonymous)
+
+    async def set_complaint_status(
+        self, ticket: str, status: str, reason: str, officer: str, now: datetime
+    ) -> Complaint | None:
+        c = self.complaints.get(ticket)
+        if c is None:
+            return None
+        c.update(status=status, reason=reason, updated_at=now.timestamp())
+        c["events"].append((officer, status, reason, now.timestamp()))
+        return await self.complaint(ticket)
 
     async def request_operator(
         self, key: str, data: dict[str, str], context: list[Turn], now: datetime
@@ -203,6 +246,19 @@ SCHEMA: Final = [
         key TEXT NOT NULL,
         purpose TEXT NOT NULL,
         notice TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
+    # version 2: complaints move through statuses; every move is recorded
+    """
+    ALTER TABLE complaints ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+    ALTER TABLE complaints ADD COLUMN updated_at REAL;
+    CREATE TABLE complaint_events (
+        id INTEGER PRIMARY KEY,
+        ticket TEXT NOT NULL REFERENCES complaints (ticket),
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        officer TEXT NOT NULL,
         at REAL NOT NULL
     );
     """,
@@ -286,6 +342,35 @@ class SQLiteStore:
                 (ticket, now.year, seq, key, json.dumps(data, ensure_ascii=False), now.timestamp()),
             )
         return ticket
+
+    async def complaint(self, ticket: str) -> Complaint | None:
+        with self.lock:
+            row = self.db.execute(
+                "SELECT key, status, reason, COALESCE(updated_at, created_at), data "
+                "FROM complaints WHERE ticket = ?",
+                (ticket,),
+            ).fetchone()
+        if row is None:
+            return None
+        anonymous = not json.loads(row[4]).get("nama")
+        return Complaint(ticket, row[0], row[1], row[2], float(row[3]), anonymous)
+
+    async def set_complaint_status(
+        self, ticket: str, status: str, reason: str, officer: str, now: datetime
+    ) -> Complaint | None:
+        with self.transaction():
+            cur = self.db.execute(
+                "UPDATE complaints SET status = ?, reason = ?, updated_at = ? WHERE ticket = ?",
+                (status, reason, now.timestamp(), ticket),
+            )
+            if cur.rowcount == 0:
+                return None
+            self.db.execute(
+                "INSERT INTO complaint_events (ticket, status, reason, officer, at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (ticket, status, reason, officer, now.timestamp()),
+            )
+        return await self.complaint(ticket)
 
     async def request_operator(
         self, key: str, data: dict[str, str], context: list[Turn], now: datetime

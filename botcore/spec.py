@@ -38,10 +38,20 @@ class Field:
     item: str = ""  # the block name of items, for "map" and "list"
 
 
-SLOT_TYPES: Final = ("text", "nik", "kk", "phone", "date", "number")
-ACTIONS: Final = ("open_complaint", "request_operator", "record_consent", "clear_slots")
+SLOT_TYPES: Final = ("text", "nik", "kk", "phone", "date", "number", "ticket")
+ACTIONS: Final = (
+    "open_complaint",
+    "request_operator",
+    "record_consent",
+    "clear_slots",
+    "lookup_complaint",
+)
 # Slots filled by actions rather than by the resident.
-ACTION_SLOTS: Final = {"open_complaint": ("tiket",), "request_operator": ("antrian",)}
+ACTION_SLOTS: Final = {
+    "open_complaint": ("tiket",),
+    "request_operator": ("antrian",),
+    "lookup_complaint": ("status_tiket",),
+}
 INTENT_ACTIONS: Final = ("back", "help")
 
 FIELDS: Final[dict[str, dict[str, Field]]] = {

@@ -242,6 +242,16 @@ def check_number(text: str, low: int | None, high: int | None) -> Checked:
     return Checked(True, str(n))
 
 
+_TICKET = re.compile(r"(?i)\bADU[\s_-]*(\d{4})[\s_-]*(\d{1,6})\b")
+
+
+def check_ticket(text: str) -> Checked:
+    m = _TICKET.search(text)
+    if m is None:
+        return Checked(False, problem="Nomor tiket belum benar. Bentuknya seperti ADU-2026-000123.")
+    return Checked(True, f"ADU-{m[1]}-{int(m[2]):06d}")
+
+
 def check(
     kind: str,
     text: str,
@@ -260,6 +270,8 @@ def check(
             return check_date(text)
         case "number":
             return check_number(text, low, high)
+        case "ticket":
+            return check_ticket(text)
     return check_text(text, low, high)
 
 

@@ -146,6 +146,74 @@ def cmd_telegram(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_complaints(args: argparse.Namespace) -> int:
+    """Officers' side of complaints, until the web inbox: list them, move their status; the
+    resident is told on their own channel."""
+    import time as _time
+    from datetime import UTC, datetime
+
+    from botcore.complaints import describe, notice
+    from botcore.mailbox import Mailbox, Outgoing
+    from botcore.messages import Reply
+    from botcore.sessions import SQLiteStore
+
+    from .app import build_channels
+
+    settings = Settings.load()
+    store = open_store(args.store or settings.store)
+    if not isinstance(store, SQLiteStore):
+        print(
+            "loket: complaints live in the file store; set LOKET_STORE=sqlite:///...",
+            file=sys.stderr,
+        )
+        return 2
+    if args.action == "list":
+        rows = store.db.execute(
+            "SELECT ticket, status, data, created_at FROM complaints ORDER BY created_at"
+        ).fetchall()
+        for ticket, status, data, created in rows:
+            fields = json.loads(data)
+            who = fields.get("nama") or "(anonim)"
+            when = datetime.fromtimestamp(created, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            print(f"{ticket}  {status:<9} {when}  {who}: {fields.get('isi', '')[:60]}")
+        asyncio.run(store.close())
+        return 0
+    if args.status == "ditolak" and not args.reason:
+        print("loket: a rejection needs --reason, which the resident will read", file=sys.stderr)
+        return 2
+
+    async def change() -> int:
+        found = await store.set_complaint_status(
+            args.ticket, args.status, args.reason or "", args.officer, datetime.now(UTC)
+        )
+        if found is None:
+            print(f"loket: no complaint {args.ticket}", file=sys.stderr)
+            return 1
+        print(f"{found.ticket}: {describe(found)}")
+        channel, _, sender = found.key.partition(":")
+        renderer = build_channels(settings, Mailbox(store)).renderers.get(channel)
+        if renderer is None:
+            print(
+                f"(the resident wrote on {channel}, which cannot be reached from here; "
+                "they see the status when they ask for it)"
+            )
+            return 0
+        mailbox = Mailbox(store)
+        calls = [
+            Outgoing(channel, sender, found.key, body)
+            for body in renderer(Reply(text=notice(found)), sender)
+        ]
+        with mailbox.transaction():
+            mailbox.queue(calls, _time.time())
+        print(f"(the resident is told on {channel})")
+        return 0
+
+    try:
+        return asyncio.run(change())
+    finally:
+        asyncio.run(store.close())
+
+
 def cmd_work(args: argparse.Namespace) -> int:
     from .worker import run_in_process
 
@@ -186,6 +254,20 @@ def build_parser() -> argparse.ArgumentParser:
     tsub.add_parser("delete-webhook", help="back to long polling")
     tsub.add_parser("webhook-info", help="what Telegram knows of the webhook")
     telegram.set_defaults(func=cmd_telegram)
+    complaints = sub.add_parser("complaints", help="officers: list complaints, change status")
+    complaints.add_argument("--store", help="store URL (default: $LOKET_STORE)")
+    csub = complaints.add_subparsers(dest="action", required=True)
+    csub.add_parser("list", help="every complaint with its status")
+    setst = csub.add_parser("set", help="move a complaint to a status and tell the resident")
+    setst.add_argument("ticket", help="e.g. ADU-2026-000123")
+    setst.add_argument("status", choices=["baru", "diproses", "selesai", "ditolak"])
+    setst.add_argument("--reason", help="why (needed for ditolak)")
+    setst.add_argument(
+        "--officer",
+        default=os.environ.get("USER", "petugas"),
+        help="who makes the change (kept in the complaint's history)",
+    )
+    complaints.set_defaults(func=cmd_complaints)
     work = sub.add_parser("work", help=argparse.SUPPRESS)  # started by `loket serve`
     work.add_argument("--wake-fd", type=int, required=True)
     work.set_defaults(func=cmd_work)

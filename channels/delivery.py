@@ -22,6 +22,7 @@ from botcore.mailbox import Mailbox, OutboxItem
 log = logging.getLogger("loket.delivery")
 
 MAX_ATTEMPTS: Final = 6
+POLL: Final = 2.0  # seconds between looks at the outbox when nobody wakes the sender
 MAX_DELAY: Final = 300.0  # seconds between two attempts, at most
 SENDING_GRACE: Final = 15.0  # after a restart: how long a row caught mid-send waits for a status
 WINDOW_MARGIN: Final = 1800.0  # treat the 24-hour window as closing half an hour early
@@ -85,8 +86,9 @@ class Sender:
             if self.pause is not None:
                 await self.pause()
             self._start(inflight)
+            # Rows queued by another process (an officer's notice) wake nobody: look again soon.
             next_at = self.mailbox.next_due_at(channel)
-            timeout = None if next_at is None else max(0.01, next_at - time.time())
+            timeout = POLL if next_at is None else min(POLL, max(0.01, next_at - time.time()))
             self.wake.clear()
             waiter = asyncio.create_task(self.wake.wait())
             try:

@@ -145,7 +145,7 @@ class Poller:
 
 def read_update(raw: bytes, mailbox: Mailbox, now: float) -> list[IncomingMessage]:
     """A kept update, read in the worker: the message for the inbox, if any. A tap on a
-    keyboard other than the newest one sent to the chat is marked stale."""
+    keyboard older than the newest one sent to the chat is marked stale."""
     try:
         update = parse_update(raw)
     except InboundPayloadError as exc:
@@ -165,7 +165,9 @@ def read_update(raw: bytes, mailbox: Mailbox, now: float) -> list[IncomingMessag
     if msg.kind == Kind.CHOICE:
         tapped = str(msg.extra.get("tg_message_id", ""))
         newest = mailbox.newest_keyboard(CHANNEL, msg.sender)
-        if newest and tapped != newest:
+        # Message ids grow within a chat: only an older keyboard is stale (a newer one may be
+        # a message whose id the sender has not written down yet).
+        if newest.isdigit() and tapped.isdigit() and int(tapped) < int(newest):
             msg = replace(msg, extra={**msg.extra, "stale": True})
     return [msg]
 

@@ -124,3 +124,18 @@ def test_mask_hides_nik_kk_and_phone_numbers() -> None:
         mask("jam 07.30 sampai 16.00, tiket ADU-2026-000123")
         == "jam 07.30 sampai 16.00, tiket ADU-2026-000123"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "ticket"),
+    [
+        ("ADU-2026-000123", "ADU-2026-000123"),
+        ("adu 2026 123", "ADU-2026-000123"),
+        ("tiket saya ADU_2026_7 ya", "ADU-2026-000007"),
+    ],
+)
+def test_ticket_numbers(text: str, ticket: str) -> None:
+    from botcore.validators import check_ticket
+
+    assert check_ticket(text).value == ticket
+    assert not check_ticket("2026-000123").ok
