@@ -124,10 +124,15 @@ class Engine:
             if effect == "open_complaint":
                 s.slots["tiket"] = await self.store.open_complaint(s.key, dict(s.slots), now)
             elif effect == "request_operator":
-                position = await self.store.request_operator(
+                request, position = await self.store.request_operator(
                     s.key, dict(s.slots), list(s.turns), now
                 )
                 s.slots["antrian"] = str(position)
+                s.flags["handover"] = request
+            elif effect == "leave_queue":
+                await self.store.leave_queue(int(s.flags.pop("left", 0)), now)
+            elif effect == "record_rating":
+                await self.store.record_rating(s.key, s.slots.get("nilai", ""), now)
             elif effect == "lookup_complaint":
                 found = await self.store.complaint(s.slots.get("nomor_tiket", ""))
                 s.slots["status_tiket"] = describe_complaint(found)
@@ -185,7 +190,8 @@ class Engine:
         out = Outcome(session)
         flow = b.flows.get(session.dialog)
         current = flow.states.get(session.state) if flow is not None else None
-        if not fresh and (ts - session.updated_at > b.idle_minutes * 60 or current is None):
+        idle = ts - session.updated_at > b.idle_minutes * 60 and not session.flags.get("handover")
+        if not fresh and (idle or current is None):
             out.plan.append(_Say(b.texts.idle_restart))
             self._reset(session, b.start)
             fresh = True
@@ -201,6 +207,12 @@ class Engine:
         session.add_turn("in", text or f"[{msg.kind.value}]", ts, b.turns_kept)
         run = Run(session.state, session.slots)
 
+        if msg.kind == Kind.OPERATOR:
+            self._operator(c, out, run, msg)
+            return out
+        if session.flags.get("handover"):
+            self._handed_over(c, out, run, msg, text)
+            return out
         if msg.kind == Kind.CHOICE and msg.extra.get("stale"):
             # A button from a keyboard that has since been replaced: say so, show the current.
             out.why = "a tap on an expired keyboard"
@@ -217,6 +229,49 @@ class Engine:
             text = msg.payload
         self._respond(c, out, run, msg, text, fresh)
         return out
+
+    def _handed_over(
+        self, c: Compiled, out: Outcome, run: Run, msg: IncomingMessage, text: str
+    ) -> None:
+        """Waiting for an officer: the bot keeps quiet, but 'menu' leaves the queue and
+        'selesai' ends the conversation. What the resident writes stays in the turns, where
+        the officer reads it."""
+        session = out.session
+        words = msg.payload.replace("_", " ") if msg.kind == Kind.CHOICE else text
+        target = c.matcher.intent_exact.get(c.matcher.normalise(words))
+        intent = target.intent if target is not None else None
+        if target is None or intent is None or intent.id not in ("menu", "selesai"):
+            out.why = "handed over to an officer: the bot keeps quiet"
+            return
+        session.flags["left"] = session.flags.pop("handover", 0)
+        out.effects.append("leave_queue")
+        here = StateRef(session.dialog, session.state)
+        self._go(c, out, run, here, target, "leaving the officer's queue")
+
+    def _operator(self, c: Compiled, out: Outcome, run: Run, msg: IncomingMessage) -> None:
+        """An officer took, answered or closed the conversation (loket operator)."""
+        session, texts = out.session, c.bundle.texts
+        officer = str(msg.extra.get("officer", "")) or "petugas"
+        out.why = f"officer action {msg.payload}"
+        if msg.payload == "take":
+            out.plan.append(_Say(texts.operator_take))
+            out.plan.append(_Say(f"*{officer}*", literal=True))
+        elif msg.payload == "reply":
+            out.plan.append(_Say(f"*{officer}:* {msg.text}", literal=True))
+        elif msg.payload == "close":
+            session.flags.pop("handover", None)
+            target = c.bundle.start
+            rating = StateRef(target.dialog, "nilai")
+            here = StateRef(session.dialog, session.state)
+            out.plan.append(_Say(texts.operator_close))
+            self._go(
+                c,
+                out,
+                run,
+                here,
+                Target("topic", "", rating if c.bundle.has(rating) else target),
+                "the officer closed",
+            )
 
     def _reset(self, session: Session, start: StateRef) -> None:
         session.dialog, session.state = start.dialog, start.state

@@ -60,6 +60,7 @@ ACTIONS: Final[Mapping[str, Callable[[EventData], None]]] = {
     "request_operator": _effect("request_operator"),
     "record_consent": _effect("record_consent"),
     "lookup_complaint": _effect("lookup_complaint"),
+    "record_rating": _effect("record_rating"),
     "clear_slots": _clear_slots,
 }
 

@@ -19,6 +19,7 @@ class Kind(StrEnum):
     MEDIA = "media"  # image, document, audio, video, sticker: the bot cannot read them yet
     CONTACT = "contact"
     UNSUPPORTED = "unsupported"
+    OPERATOR = "operator"  # an officer's action in a handed-over conversation (payload: what)
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,9 +101,15 @@ class Store(Protocol):
 
     async def request_operator(
         self, key: str, data: dict[str, str], context: list[Turn], now: datetime
-    ) -> int:
-        """Record a request for an officer; return its place in the queue (1 = next)."""
+    ) -> tuple[int, int]:
+        """Record a request for an officer; return its id and place in the queue (1 = next)."""
         ...
+
+    async def leave_queue(self, request: int, now: datetime) -> None:
+        """The resident left the queue (menu, selesai) before an officer closed it."""
+        ...
+
+    async def record_rating(self, key: str, value: str, now: datetime) -> None: ...
 
     async def record_consent(self, key: str, purpose: str, notice: str, now: datetime) -> None: ...
 
@@ -147,6 +153,7 @@ class MemoryStore:
         self.complaints: dict[str, dict[str, Any]] = {}
         self.requests: list[dict[str, Any]] = []
         self.consents: list[dict[str, Any]] = []
+        self.ratings: list[dict[str, Any]] = []
         self._seq: dict[int, int] = {}
 
     async def load(self, key: str) -> Session | None:
@@ -193,7 +200,7 @@ class MemoryStore:
 
     async def request_operator(
         self, key: str, data: dict[str, str], context: list[Turn], now: datetime
-    ) -> int:
+    ) -> tuple[int, int]:
         self.requests.append(
             {
                 "key": key,
@@ -203,7 +210,14 @@ class MemoryStore:
                 "created_at": now.timestamp(),
             }
         )
-        return sum(1 for r in self.requests if r["status"] == "open")
+        return len(self.requests), sum(1 for r in self.requests if r["status"] == "open")
+
+    async def leave_queue(self, request: int, now: datetime) -> None:
+        if 0 < request <= len(self.requests):
+            self.requests[request - 1]["status"] = "left"
+
+    async def record_rating(self, key: str, value: str, now: datetime) -> None:
+        self.ratings.append({"key": key, "value": value, "at": now.timestamp()})
 
     async def record_consent(self, key: str, purpose: str, notice: str, now: datetime) -> None:
         self.consents.append(
@@ -259,6 +273,19 @@ SCHEMA: Final = [
         status TEXT NOT NULL,
         reason TEXT NOT NULL,
         officer TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
+    # version 3: officers take and close requests; residents rate the service
+    """
+    ALTER TABLE operator_requests ADD COLUMN officer TEXT;
+    ALTER TABLE operator_requests ADD COLUMN taken_at REAL;
+    ALTER TABLE operator_requests ADD COLUMN first_response_at REAL;
+    ALTER TABLE operator_requests ADD COLUMN closed_at REAL;
+    CREATE TABLE ratings (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
         at REAL NOT NULL
     );
     """,
@@ -374,9 +401,14 @@ class SQLiteStore:
 
     async def request_operator(
         self, key: str, data: dict[str, str], context: list[Turn], now: datetime
-    ) -> int:
+    ) -> tuple[int, int]:
         with self.transaction():
+            # A resident already waiting keeps their place rather than queueing twice.
             self.db.execute(
+                "UPDATE operator_requests SET status = 'left' WHERE key = ? AND status = 'open'",
+                (key,),
+            )
+            cur = self.db.execute(
                 "INSERT INTO operator_requests (key, data, context, created_at) "
                 "VALUES (?, ?, ?, ?)",
                 (
@@ -389,7 +421,22 @@ class SQLiteStore:
             position = self.db.execute(
                 "SELECT COUNT(*) FROM operator_requests WHERE status = 'open'"
             ).fetchone()[0]
-        return int(position)
+        return int(cur.lastrowid or 0), int(position)
+
+    async def leave_queue(self, request: int, now: datetime) -> None:
+        with self.transaction():
+            self.db.execute(
+                "UPDATE operator_requests SET status = 'left', closed_at = ? "
+                "WHERE id = ? AND status IN ('open', 'taken')",
+                (now.timestamp(), request),
+            )
+
+    async def record_rating(self, key: str, value: str, now: datetime) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO ratings (key, value, at) VALUES (?, ?, ?)",
+                (key, value, now.timestamp()),
+            )
 
     async def record_consent(self, key: str, purpose: str, notice: str, now: datetime) -> None:
         with self.lock:

@@ -45,6 +45,7 @@ ACTIONS: Final = (
     "record_consent",
     "clear_slots",
     "lookup_complaint",
+    "record_rating",
 )
 # Slots filled by actions rather than by the resident.
 ACTION_SLOTS: Final = {
@@ -112,6 +113,8 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "free_notice": Field("str", "Added to every adminduk service answer", True),
         "skip_words": Field("strlist", "Words that skip an optional question"),
         "stale": Field("str", "Said when an old keyboard's button is tapped"),
+        "operator_take": Field("str", "Said when an officer takes the question (then the name)"),
+        "operator_close": Field("str", "Said when the officer closes the conversation"),
     },
     "intent": {
         "id": Field("str", "Name of the intent", True),
@@ -169,6 +172,8 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
 }
 DEFAULT_SKIP_WORDS: Final = ("lewati", "skip", "-")
 DEFAULT_STALE: Final = "Menu ini sudah kedaluwarsa. Berikut menu yang berlaku sekarang:"
+DEFAULT_OPERATOR_TAKE: Final = "Pertanyaan Anda sedang ditangani oleh petugas:"
+DEFAULT_OPERATOR_CLOSE: Final = "Petugas telah menutup percakapan ini. Terima kasih."
 WEEKDAYS: Final = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 TEMPLATE_RE: Final = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
@@ -316,6 +321,8 @@ class Texts:
     free_notice: str
     skip_words: tuple[str, ...] = ()
     stale: str = ""
+    operator_take: str = ""
+    operator_close: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -904,7 +911,15 @@ class _Loader:
                 if all(values[k] is not None for k, f in FIELDS["texts"].items() if f.required):
                     skip = values.pop("skip_words") or DEFAULT_SKIP_WORDS
                     stale = values.pop("stale") or DEFAULT_STALE
-                    texts = Texts(**values, skip_words=skip, stale=stale)
+                    take = values.pop("operator_take") or DEFAULT_OPERATOR_TAKE
+                    close = values.pop("operator_close") or DEFAULT_OPERATOR_CLOSE
+                    texts = Texts(
+                        **values,
+                        skip_words=skip,
+                        stale=stale,
+                        operator_take=take,
+                        operator_close=close,
+                    )
         intents: list[IntentSpec] = []
         for i, raw in enumerate(intents_raw or ()):
             where = f"intent {i + 1} of bot.yaml"

@@ -214,6 +214,45 @@ def cmd_complaints(args: argparse.Namespace) -> int:
         asyncio.run(store.close())
 
 
+def cmd_operator(args: argparse.Namespace) -> int:
+    from botcore.sessions import SQLiteStore
+
+    from .operator import act, queue
+
+    settings = Settings.load()
+    store = open_store(args.store or settings.store)
+    if not isinstance(store, SQLiteStore):
+        print(
+            "loket: the queue lives in the file store; set LOKET_STORE=sqlite:///...",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        if args.action == "list":
+            requests = queue(store)
+            if not requests:
+                print("(no one is waiting for an officer)")
+            for r in requests:
+                who = f", taken by {r.officer}" if r.officer else ""
+                print(
+                    f"#{r.id} {r.key.partition(':')[0]}  waiting {r.waiting_minutes} min"
+                    f"  [{r.status}{who}]  {r.question}"
+                )
+                for line in r.recent:
+                    print(f"      {line}")
+            return 0
+        text = " ".join(getattr(args, "text", []) or [])
+        try:
+            key = act(store, args.request, args.action, args.officer, text)
+        except LookupError as exc:
+            print(f"loket: {exc}", file=sys.stderr)
+            return 1
+        print(f"#{args.request}: {args.action} queued for {key.partition(':')[0]}")
+        return 0
+    finally:
+        asyncio.run(store.close())
+
+
 def cmd_work(args: argparse.Namespace) -> int:
     from .worker import run_in_process
 
@@ -268,6 +307,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="who makes the change (kept in the complaint's history)",
     )
     complaints.set_defaults(func=cmd_complaints)
+    operator = sub.add_parser("operator", help="officers: the queue; take, reply, close")
+    operator.add_argument("--store", help="store URL (default: $LOKET_STORE)")
+    operator.add_argument(
+        "--officer",
+        default=os.environ.get("USER", "petugas"),
+        help="your name as residents will see it",
+    )
+    osub = operator.add_subparsers(dest="action", required=True)
+    osub.add_parser("list", help="who is waiting, for how long, and their last messages")
+    for action, doc in (("take", "take a request"), ("close", "close it; the bot resumes")):
+        p = osub.add_parser(action, help=doc)
+        p.add_argument("request", type=int)
+    reply = osub.add_parser("reply", help="answer the resident on their own channel")
+    reply.add_argument("request", type=int)
+    reply.add_argument("text", nargs="+")
+    operator.set_defaults(func=cmd_operator)
     work = sub.add_parser("work", help=argparse.SUPPRESS)  # started by `loket serve`
     work.add_argument("--wake-fd", type=int, required=True)
     work.set_defaults(func=cmd_work)

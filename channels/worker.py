@@ -30,6 +30,7 @@ from .settings import Settings
 log = logging.getLogger("loket.worker")
 
 BATCH = 8  # messages taken from the inbox at a time
+POLL = 2.0  # seconds between looks at the inbox when nobody wakes the worker
 
 # Turns one reply into the platform calls that show it, for one recipient.
 Renderer = Callable[[Reply, str], list[dict[str, Any]]]
@@ -90,7 +91,9 @@ class Worker:
                 self.wake.clear()
                 # Re-check after clearing, so a wake-up between the two is not lost.
                 if not self.mailbox.webhooks(1) and not self.mailbox.pending(1):
-                    await self.wake.wait()
+                    # An officer's action comes from another process and wakes nobody.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.wake.wait(), POLL)
                 continue
             await self.answer(items)
             await self.pace.pause()  # let the senders and the webhooks have the loop too

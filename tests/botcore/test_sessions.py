@@ -45,8 +45,8 @@ async def test_ticket_numbers_count_up_per_year(make) -> None:  # type: ignore[n
     t2 = await store.open_complaint("b", {}, datetime(2026, 5, 2, tzinfo=WIB))
     t3 = await store.open_complaint("c", {}, datetime(2027, 1, 2, tzinfo=WIB))
     assert (t1, t2, t3) == ("ADU-2026-000001", "ADU-2026-000002", "ADU-2027-000001")
-    assert await store.request_operator("a", {}, [], datetime(2026, 5, 1, tzinfo=WIB)) == 1
-    assert await store.request_operator("b", {}, [], datetime(2026, 5, 1, tzinfo=WIB)) == 2
+    assert await store.request_operator("a", {}, [], datetime(2026, 5, 1, tzinfo=WIB)) == (1, 1)
+    assert await store.request_operator("b", {}, [], datetime(2026, 5, 1, tzinfo=WIB)) == (2, 2)
     await store.close()
 
 
