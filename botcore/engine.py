@@ -129,6 +129,7 @@ class Engine:
                 )
                 s.slots["antrian"] = str(position)
                 s.flags["handover"] = request
+                s.slots["kabar_antrean"] = self._queue_news(c, s, now)
             elif effect == "leave_queue":
                 await self.store.leave_queue(int(s.flags.pop("left", 0)), now)
             elif effect == "record_rating":
@@ -147,6 +148,19 @@ class Engine:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s -> %s.%s (%s)", mask_key(s.key), s.dialog, s.state, mask(outcome.why))
         return replies
+
+    def _queue_news(self, c: Compiled, s: Session, now: datetime) -> str:
+        """In hours: the place in the queue. Closed: the hours and when it will be answered,
+        once per closed period (a second request in the same closed time is told briefly)."""
+        texts, schedule = c.bundle.texts, c.renderer.schedule
+        status = schedule.status(now) if schedule is not None else None
+        if status is None or status.open:
+            return c.renderer.fill(texts.queue_open, s.slots, now)
+        period = status.next_open.timestamp() if status.next_open else 0.0
+        if s.flags.get("away_for") == period:
+            return c.renderer.fill(texts.queue_again, s.slots, now)
+        s.flags["away_for"] = period
+        return c.renderer.fill(texts.queue_closed, s.slots, now)
 
     def render(self, outcome: Outcome, now: datetime, c: Compiled) -> list[Reply]:
         plan = outcome.plan
@@ -190,12 +204,17 @@ class Engine:
         out = Outcome(session)
         flow = b.flows.get(session.dialog)
         current = flow.states.get(session.state) if flow is not None else None
-        idle = ts - session.updated_at > b.idle_minutes * 60 and not session.flags.get("handover")
+        silence = ts - session.updated_at
+        # The greeting is for a first message ever, or after a long silence (as the WhatsApp
+        # Business app does); a conversation left for half an hour just starts over.
+        greet = fresh or silence > b.greet_after_days * 86400
+        idle = silence > b.idle_minutes * 60 and not session.flags.get("handover")
         if not fresh and (idle or current is None):
-            out.plan.append(_Say(b.texts.idle_restart))
+            if not greet:
+                out.plan.append(_Say(b.texts.idle_restart))
             self._reset(session, b.start)
             fresh = True
-        if fresh:
+        if greet:
             out.plan.append(_Say(b.texts.greeting))
         session.updated_at = ts
         session.version = b.version

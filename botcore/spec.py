@@ -50,7 +50,7 @@ ACTIONS: Final = (
 # Slots filled by actions rather than by the resident.
 ACTION_SLOTS: Final = {
     "open_complaint": ("tiket",),
-    "request_operator": ("antrian",),
+    "request_operator": ("antrian", "kabar_antrean"),
     "lookup_complaint": ("status_tiket",),
 }
 INTENT_ACTIONS: Final = ("back", "help")
@@ -96,6 +96,7 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "start": Field("ref", "Where a new conversation starts", True),
         "idle_minutes": Field("int", "Minutes of silence after which a conversation restarts"),
         "turns_kept": Field("int", "How many recent turns a session keeps for officers"),
+        "greet_after_days": Field("int", "Days of silence after which the greeting comes again"),
         "texts": Field("map", "The bot's own texts", True, item="texts"),
         "intents": Field("list", "Global intents, understood in every state", True, item="intent"),
         "normalise": Field("map", "Words typed by residents and what they mean", item="words"),
@@ -115,6 +116,9 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "stale": Field("str", "Said when an old keyboard's button is tapped"),
         "operator_take": Field("str", "Said when an officer takes the question (then the name)"),
         "operator_close": Field("str", "Said when the officer closes the conversation"),
+        "queue_open": Field("str", "An officer was asked for, the office is open"),
+        "queue_closed": Field("str", "Asked while the office is closed (once per closed time)"),
+        "queue_again": Field("str", "Asked again while the office is still closed"),
     },
     "intent": {
         "id": Field("str", "Name of the intent", True),
@@ -174,6 +178,17 @@ DEFAULT_SKIP_WORDS: Final = ("lewati", "skip", "-")
 DEFAULT_STALE: Final = "Menu ini sudah kedaluwarsa. Berikut menu yang berlaku sekarang:"
 DEFAULT_OPERATOR_TAKE: Final = "Pertanyaan Anda sedang ditangani oleh petugas:"
 DEFAULT_OPERATOR_CLOSE: Final = "Petugas telah menutup percakapan ini. Terima kasih."
+DEFAULT_QUEUE_OPEN: Final = "Anda berada di urutan antrean ke-*{slot.antrian}*."
+DEFAULT_QUEUE_CLOSED: Final = "Kantor sedang tutup. {hours.next_open}\n\n{hours.weekly}"
+DEFAULT_QUEUE_AGAIN: Final = "Pertanyaan Anda sudah masuk antrean; dijawab setelah kantor buka."
+OPTIONAL_TEXTS: Final = {
+    "stale": DEFAULT_STALE,
+    "operator_take": DEFAULT_OPERATOR_TAKE,
+    "operator_close": DEFAULT_OPERATOR_CLOSE,
+    "queue_open": DEFAULT_QUEUE_OPEN,
+    "queue_closed": DEFAULT_QUEUE_CLOSED,
+    "queue_again": DEFAULT_QUEUE_AGAIN,
+}
 WEEKDAYS: Final = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 TEMPLATE_RE: Final = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
@@ -323,6 +338,9 @@ class Texts:
     stale: str = ""
     operator_take: str = ""
     operator_close: str = ""
+    queue_open: str = ""
+    queue_closed: str = ""
+    queue_again: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +358,7 @@ class DialogBundle:
     schedule: ScheduleSpec | None
     idle_minutes: int
     turns_kept: int
+    greet_after_days: int
     version: str
     warnings: tuple[Problem, ...] = ()
 
@@ -893,7 +912,7 @@ class _Loader:
 
     def bot(
         self, path: Path
-    ) -> tuple[StateRef, Texts, tuple[IntentSpec, ...], dict[str, str], int, int] | None:
+    ) -> tuple[StateRef, Texts, tuple[IntentSpec, ...], dict[str, str], int, int, int] | None:
         file = self.rel(path)
         b = self.r.block(file, self.read(path), "bot", "bot.yaml")
         if b is None:
@@ -910,16 +929,9 @@ class _Loader:
                 values = {k: self.r.value(file, t, k, "texts", "'texts'") for k in FIELDS["texts"]}
                 if all(values[k] is not None for k, f in FIELDS["texts"].items() if f.required):
                     skip = values.pop("skip_words") or DEFAULT_SKIP_WORDS
-                    stale = values.pop("stale") or DEFAULT_STALE
-                    take = values.pop("operator_take") or DEFAULT_OPERATOR_TAKE
-                    close = values.pop("operator_close") or DEFAULT_OPERATOR_CLOSE
-                    texts = Texts(
-                        **values,
-                        skip_words=skip,
-                        stale=stale,
-                        operator_take=take,
-                        operator_close=close,
-                    )
+                    for name, default in OPTIONAL_TEXTS.items():
+                        values[name] = values[name] or default
+                    texts = Texts(**values, skip_words=skip)
         intents: list[IntentSpec] = []
         for i, raw in enumerate(intents_raw or ()):
             where = f"intent {i + 1} of bot.yaml"
@@ -977,6 +989,7 @@ class _Loader:
             normalise,
             get("idle_minutes") or 30,
             get("turns_kept") or 20,
+            get("greet_after_days") or 14,
         )
 
     bot_marks: MarkedMap
@@ -1045,7 +1058,7 @@ def _load(root: Path) -> tuple[DialogBundle | None, list[Problem]]:
     bot = loader.bot(bot_path)
     if bot is None:
         return None, r.problems
-    start, texts, intents, normalise, idle, turns = bot
+    start, texts, intents, normalise, idle, turns, greet_days = bot
     bundle = DialogBundle(
         root=str(root),
         flows=MappingProxyType(loader.flows),
@@ -1058,6 +1071,7 @@ def _load(root: Path) -> tuple[DialogBundle | None, list[Problem]]:
         schedule=loader.schedule,
         idle_minutes=idle,
         turns_kept=turns,
+        greet_after_days=greet_days,
         version=loader.digest.hexdigest()[:12],
     )
     return bundle, r.problems

@@ -163,14 +163,24 @@ async def test_media_gets_a_polite_answer_and_the_current_menu(mini_chat: Chat) 
     assert mini_chat.choices == ["KTP-el", "Jam layanan", "Pengaduan"]
 
 
-async def test_idle_conversation_restarts_at_the_greeting_saying_so(mini_chat: Chat) -> None:
+async def test_idle_conversation_restarts_saying_so(mini_chat: Chat) -> None:
     await mini_chat.say("halo")
     await mini_chat.say("1")
     mini_chat.clock.advance(minutes=31)
     text = await mini_chat.say("2")
     assert text.startswith("Percakapan sebelumnya sudah ditutup.")
-    assert "Selamat datang" in text
+    assert "Menu utama:" in text
+    assert "Selamat datang" not in text  # greeted a moment ago; not again
     assert await mini_chat.state() == "main.menu"  # "2" is not read in a menu not yet shown
+
+
+async def test_the_greeting_comes_again_after_14_days_of_silence(mini_chat: Chat) -> None:
+    await mini_chat.say("halo")
+    mini_chat.clock.advance(days=13, hours=23)
+    assert "Selamat datang" not in await mini_chat.say("menu")
+    mini_chat.clock.advance(days=14, minutes=1)
+    text = await mini_chat.say("ktp hilang")
+    assert text.startswith("Selamat datang") and "Kepolisian" in text  # then the answer
 
 
 async def test_a_conversation_within_the_idle_time_continues(mini_chat: Chat) -> None:
