@@ -277,6 +277,8 @@ class Engine:
             out.plan.append(_Say(f"*{officer}*", literal=True))
         elif msg.payload == "reply":
             out.plan.append(_Say(f"*{officer}:* {msg.text}", literal=True))
+        elif msg.payload == "remind":
+            out.plan.append(_Say(texts.queue_still))
         elif msg.payload == "close":
             session.flags.pop("handover", None)
             target = c.bundle.start

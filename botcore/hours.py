@@ -105,6 +105,19 @@ class Schedule:
                     return at
         return None
 
+    def open_seconds(self, start: datetime, end: datetime) -> float:
+        """How much of [start, end) the office was open: waiting time in office hours."""
+        start, end = self.local(start), self.local(end)
+        total = 0.0
+        day = start.date()
+        while day <= end.date():
+            for a, b in self.day(day).periods:
+                lo = max(start, datetime.combine(day, a, self.tz))
+                hi = min(end, datetime.combine(day, b, self.tz))
+                total += max(0.0, (hi - lo).total_seconds())
+            day += timedelta(days=1)
+        return total
+
     # -- texts ----------------------------------------------------------------------------
 
     def describe(self, now: datetime) -> str:

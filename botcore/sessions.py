@@ -289,6 +289,10 @@ SCHEMA: Final = [
         at REAL NOT NULL
     );
     """,
+    # version 4: a request still waiting after a while gets a reminder
+    """
+    ALTER TABLE operator_requests ADD COLUMN reminded_at REAL;
+    """,
 ]
 
 

@@ -97,6 +97,7 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "idle_minutes": Field("int", "Minutes of silence after which a conversation restarts"),
         "turns_kept": Field("int", "How many recent turns a session keeps for officers"),
         "greet_after_days": Field("int", "Days of silence after which the greeting comes again"),
+        "remind_after_hours": Field("int", "Office hours a request may wait before a reminder"),
         "texts": Field("map", "The bot's own texts", True, item="texts"),
         "intents": Field("list", "Global intents, understood in every state", True, item="intent"),
         "normalise": Field("map", "Words typed by residents and what they mean", item="words"),
@@ -119,6 +120,7 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "queue_open": Field("str", "An officer was asked for, the office is open"),
         "queue_closed": Field("str", "Asked while the office is closed (once per closed time)"),
         "queue_again": Field("str", "Asked again while the office is still closed"),
+        "queue_still": Field("str", "Reminder: the request is still waiting for an officer"),
     },
     "intent": {
         "id": Field("str", "Name of the intent", True),
@@ -188,6 +190,7 @@ OPTIONAL_TEXTS: Final = {
     "queue_open": DEFAULT_QUEUE_OPEN,
     "queue_closed": DEFAULT_QUEUE_CLOSED,
     "queue_again": DEFAULT_QUEUE_AGAIN,
+    "queue_still": "Pertanyaan Anda masih dalam antrean. Mohon menunggu, petugas akan membalas.",
 }
 WEEKDAYS: Final = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -341,6 +344,7 @@ class Texts:
     queue_open: str = ""
     queue_closed: str = ""
     queue_again: str = ""
+    queue_still: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +363,7 @@ class DialogBundle:
     idle_minutes: int
     turns_kept: int
     greet_after_days: int
+    remind_after_hours: int
     version: str
     warnings: tuple[Problem, ...] = ()
 
@@ -912,7 +917,7 @@ class _Loader:
 
     def bot(
         self, path: Path
-    ) -> tuple[StateRef, Texts, tuple[IntentSpec, ...], dict[str, str], int, int, int] | None:
+    ) -> tuple[StateRef, Texts, tuple[IntentSpec, ...], dict[str, str], int, int, int, int] | None:
         file = self.rel(path)
         b = self.r.block(file, self.read(path), "bot", "bot.yaml")
         if b is None:
@@ -990,6 +995,7 @@ class _Loader:
             get("idle_minutes") or 30,
             get("turns_kept") or 20,
             get("greet_after_days") or 14,
+            get("remind_after_hours") or 2,
         )
 
     bot_marks: MarkedMap
@@ -1058,7 +1064,7 @@ def _load(root: Path) -> tuple[DialogBundle | None, list[Problem]]:
     bot = loader.bot(bot_path)
     if bot is None:
         return None, r.problems
-    start, texts, intents, normalise, idle, turns, greet_days = bot
+    start, texts, intents, normalise, idle, turns, greet_days, remind_hours = bot
     bundle = DialogBundle(
         root=str(root),
         flows=MappingProxyType(loader.flows),
@@ -1072,6 +1078,7 @@ def _load(root: Path) -> tuple[DialogBundle | None, list[Problem]]:
         idle_minutes=idle,
         turns_kept=turns,
         greet_after_days=greet_days,
+        remind_after_hours=remind_hours,
         version=loader.digest.hexdigest()[:12],
     )
     return bundle, r.problems

@@ -188,7 +188,10 @@ def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
             if not settings.telegram_webhook_secret:
                 tasks.append(asyncio.create_task(poller.run(), name="telegram-poller"))
         if worker is not None:
+            from .operator import keep_reminding
+
             tasks.append(asyncio.create_task(worker.run(), name="worker"))
+            tasks.append(asyncio.create_task(keep_reminding(store, worker.engine)))
             tasks += [asyncio.create_task(s.run()) for s in channels.senders.values()]
         else:
             tasks.append(asyncio.create_task(worker_proc.supervise(), name="supervise"))

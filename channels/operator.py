@@ -7,14 +7,20 @@ resident writes meanwhile, and the reply leaves on the resident's own channel.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from botcore.engine import Engine
+from botcore.hours import Schedule
 from botcore.mailbox import Mailbox
 from botcore.messages import IncomingMessage, Kind
 from botcore.sessions import Session, SQLiteStore
+
+log = logging.getLogger("loket.operator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,8 @@ def act(store: SQLiteStore, request: int, action: str, officer: str, text: str =
                 "COALESCE(first_response_at, ?) WHERE id = ?",
                 (officer, now, now, request),
             )
+        elif action == "remind":
+            pass  # only the message to the resident
         elif action == "close":
             store.db.execute(
                 "UPDATE operator_requests SET status = 'closed', closed_at = ? WHERE id = ?",
@@ -91,3 +99,41 @@ def act(store: SQLiteStore, request: int, action: str, officer: str, text: str =
         )
         mailbox.accept([message], now)
     return key
+
+
+def remind_waiting(
+    store: SQLiteStore, schedule: Schedule | None, after_hours: int, now: float | None = None
+) -> int:
+    """Tell residents whose request nobody took within `after_hours` of office hours that it
+    is still queued (again after as long once more). Nothing is dropped at closing time: the
+    clock simply stands still while the office is closed. Returns how many were reminded."""
+    now = now or time.time()
+    with store.lock:
+        rows = store.db.execute(
+            "SELECT id, COALESCE(reminded_at, created_at) FROM operator_requests "
+            "WHERE status = 'open'"
+        ).fetchall()
+    due = []
+    for rid, since in rows:
+        start, end = datetime.fromtimestamp(since, UTC), datetime.fromtimestamp(now, UTC)
+        waited = schedule.open_seconds(start, end) if schedule else now - since
+        if waited >= after_hours * 3600:
+            due.append(int(rid))
+    for rid in due:
+        with store.transaction():
+            store.db.execute(
+                "UPDATE operator_requests SET reminded_at = ? WHERE id = ?", (now, rid)
+            )
+        act(store, rid, "remind", "")
+    return len(due)
+
+
+async def keep_reminding(store: SQLiteStore, engine: Engine, every: float = 60.0) -> None:
+    """The worker's reminder round, once a minute."""
+    while True:
+        await asyncio.sleep(every)
+        bundle = engine.bundle
+        try:
+            remind_waiting(store, engine.compiled.renderer.schedule, bundle.remind_after_hours)
+        except Exception:
+            log.exception("the reminder round failed")

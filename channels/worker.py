@@ -190,6 +190,7 @@ async def run_in_process(settings: Settings, bundle: DialogBundle, wake_fd: int)
     """The worker process (`loket work`): answer the inbox, deliver the outbox, until the
     server stops it or goes away."""
     from .app import build_channels
+    from .operator import keep_reminding
 
     _die_with_parent()
     # Acknowledging first: when both processes want the CPU, the web server gets it sooner.
@@ -228,6 +229,7 @@ async def run_in_process(settings: Settings, bundle: DialogBundle, wake_fd: int)
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     tasks = [asyncio.create_task(worker.run())]
     tasks += [asyncio.create_task(s.run()) for s in channels.senders.values()]
+    tasks.append(asyncio.create_task(keep_reminding(store, worker.engine)))
 
     async def watch_parent() -> None:
         while os.getppid() == parent:
