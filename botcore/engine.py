@@ -27,6 +27,7 @@ log = logging.getLogger("loket.engine")
 
 MAX_INPUT: Final = 1000  # characters of a message that are read; the rest is cut
 GIVEUP_AFTER: Final = 3  # invalid answers before the bot offers an officer or the menu
+LEAVE_WORDS: Final = {("menu",), ("menu", "utama"), ("batal",), ("selesai",)}
 BOT_TURN_CHARS: Final = 200  # how much of each bot answer a session keeps in its turns
 
 
@@ -256,10 +257,11 @@ class Engine:
         'selesai' ends the conversation. What the resident writes stays in the turns, where
         the officer reads it."""
         session = out.session
-        words = msg.payload.replace("_", " ") if msg.kind == Kind.CHOICE else text
-        target = c.matcher.intent_exact.get(c.matcher.normalise(words))
+        words = c.matcher.normalise(msg.payload if msg.kind == Kind.CHOICE else text)
+        target = c.matcher.intent_exact.get(words)
         intent = target.intent if target is not None else None
-        if target is None or intent is None or intent.id not in ("menu", "selesai"):
+        # Only the words themselves: a "halo?" while waiting is no reason to leave the queue.
+        if target is None or intent is None or words not in LEAVE_WORDS:
             out.why = "handed over to an officer: the bot keeps quiet"
             return
         session.flags["left"] = session.flags.pop("handover", 0)

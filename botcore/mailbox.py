@@ -170,12 +170,20 @@ class Mailbox:
             new.append(cur.rowcount == 1)
         return new
 
-    def pending(self, limit: int = 100) -> list[InboxItem]:
+    def pending(
+        self, limit: int = 100, channels: Iterable[str] | None = None, key: str | None = None
+    ) -> list[InboxItem]:
+        """Pending items in arrival order; only of some channels, or of one conversation."""
+        sql, args = "SELECT id, message FROM inbox WHERE status = 'pending'", []
+        if channels is not None:
+            names = sorted(channels)
+            sql += f" AND channel IN ({', '.join('?' * len(names))})"
+            args += names
+        if key is not None:
+            sql += " AND key = ?"
+            args.append(key)
         with self.store.lock:
-            rows = self.db.execute(
-                "SELECT id, message FROM inbox WHERE status = 'pending' ORDER BY id LIMIT ?",
-                (limit,),
-            ).fetchall()
+            rows = self.db.execute(sql + " ORDER BY id LIMIT ?", (*args, limit)).fetchall()
         return [InboxItem(i, message_from_dict(json.loads(m))) for i, m in rows]
 
     def done(self, item: InboxItem, outgoing: Iterable[Outgoing], now: float) -> None:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
+import time
 from collections.abc import Callable
 from typing import TextIO
 
 from botcore.engine import Engine
+from botcore.mailbox import Mailbox
 from botcore.messages import IncomingMessage, Reply
+from botcore.sessions import SQLiteStore
 
+OFFICER_POLL = 1.0  # seconds between looks for an officer's messages
 HELP = "Perintah pengembang: /reset (mulai ulang), /debug (state dan slot), /quit (keluar)"
 
 
@@ -57,6 +62,30 @@ class ConsoleChannel:
         loop = asyncio.get_running_loop()
         if self.interactive:
             self.print(f"loket — ketik pesan seperti di WhatsApp. {HELP}")
+        officers = asyncio.create_task(self.officers())
+        try:
+            await self._read(read, loop)
+        finally:
+            officers.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await officers
+
+    async def officers(self) -> None:
+        """An officer's messages for this console resident (`loket operator`), as they come."""
+        store = self.engine.store
+        if not isinstance(store, SQLiteStore):
+            return
+        mailbox = Mailbox(store)
+        key = f"console:{self.sender}"
+        while True:
+            await asyncio.sleep(OFFICER_POLL)
+            for item in mailbox.pending(20, key=key):
+                for reply in await self.engine.handle(item.message):
+                    self.print("bot> " + format_reply(reply).replace("\n", "\n     "))
+                with mailbox.transaction():
+                    mailbox.done(item, [], time.time())
+
+    async def _read(self, read: Callable[[], str], loop: asyncio.AbstractEventLoop) -> None:
         while True:
             if self.interactive:
                 self.stdout.write("anda> ")

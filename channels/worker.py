@@ -84,13 +84,15 @@ class Worker:
     async def run(self) -> None:
         while True:
             read = self.read_webhooks()
-            items = self.mailbox.pending(BATCH)
+            # Console conversations are answered by their own `loket chat`, not here.
+            served = self.channels.renderers.keys()
+            items = self.mailbox.pending(BATCH, channels=served)
             if not items:
                 if read:
                     continue
                 self.wake.clear()
                 # Re-check after clearing, so a wake-up between the two is not lost.
-                if not self.mailbox.webhooks(1) and not self.mailbox.pending(1):
+                if not self.mailbox.webhooks(1) and not self.mailbox.pending(1, served):
                     # An officer's action comes from another process and wakes nobody.
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.wake.wait(), POLL)

@@ -91,3 +91,41 @@ def test_format_reply_numbers_choices_and_shows_attachments() -> None:
     text = format_reply(reply)
     assert "  1. KTP-el — Rekam baru\n  2. KK" in text
     assert "maps.google.com/?q=-3.75,102.27" in text and "📇 Kantor (+62736)" in text
+
+
+async def test_an_officer_answers_a_console_resident(bundle: DialogBundle, tmp_path: Path) -> None:
+    import time
+
+    from botcore.sessions import SQLiteStore
+    from channels import console
+    from channels.operator import act
+
+    console.OFFICER_POLL = 0.05
+    store = SQLiteStore(tmp_path / "chat.db")
+    out = io.StringIO()
+
+    def officer_then_leave() -> str:
+        act(store, 1, "reply", "Rina", "Bisa, di Disdukcapil hari Sabtu.")
+        deadline = time.time() + 5
+        while "*Rina:*" not in out.getvalue() and time.time() < deadline:
+            time.sleep(0.05)
+        act(store, 1, "close", "Rina")
+        while "Penilaian layanan" not in out.getvalue() and time.time() < deadline:
+            time.sleep(0.05)
+        return ""  # end of input
+
+    script = iter(
+        ["petugas\n", "Apakah perekaman KTP-el bisa hari Sabtu?\n", "halo?\n", officer_then_leave]
+    )
+
+    def readline() -> str:
+        item = next(script, "")
+        return item() if callable(item) else item
+
+    await ConsoleChannel(Engine(bundle, store), stdin=io.StringIO(), stdout=out).run(readline)
+    text = out.getvalue()
+    assert "keluar dari antrean" in text
+    assert "anda> halo?\n\n" in text  # waiting for the officer: the bot said nothing
+    assert "*Rina:* Bisa, di Disdukcapil hari Sabtu." in text
+    assert "Penilaian layanan" in text
+    store.db.close()

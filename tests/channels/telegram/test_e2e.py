@@ -155,3 +155,18 @@ async def test_429_then_delivery_in_order_and_403_stops(bot: FakeBotAPI, tmp_pat
         assert srv.rows("SELECT closed FROM windows WHERE channel = 'telegram'") == [(1,)]
     finally:
         srv.stop()
+
+
+async def test_an_officer_answers_on_telegram(bot: FakeBotAPI, tmp_path: Path) -> None:
+    from tests.channels.whatsapp.test_handover import operator
+
+    srv = await webhook_server(bot, tmp_path)
+    try:
+        await bot.post_webhook_update(bot.text_update(CHAT, "/petugas"))
+        await bot.wait_until(lambda: any("Tanya petugas" in t for t in texts(bot)), 15)
+        await bot.post_webhook_update(bot.text_update(CHAT, "Bisa rekam KTP-el hari Sabtu?"))
+        await bot.wait_until(lambda: "keluar dari antrean" in texts(bot)[-1], 15)
+        operator(srv, "reply", "1", "Bisa,", "di", "Disdukcapil.")
+        await bot.wait_until(lambda: texts(bot)[-1].startswith("Rina: Bisa"), 15)
+    finally:
+        srv.stop()
