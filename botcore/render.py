@@ -15,6 +15,7 @@ from typing import Final
 from .hours import Schedule, say_date
 from .messages import Choice, Contact, Location, Reply
 from .spec import TEMPLATE_RE, DialogBundle, ServiceSpec, StateRef, StateSpec
+from .text import truncate
 from .validators import normalise_phone
 
 MISSING: Final = "-"
@@ -160,4 +161,4 @@ def _contact(office: Mapping[str, str]) -> Contact | None:
 
 def short_label(label: str) -> str:
     """A label cut to fit a WhatsApp list row, for labels not written by an editor."""
-    return label if len(label) <= CHOICE_LABEL_MAX else label[: CHOICE_LABEL_MAX - 1] + "…"
+    return truncate(label, CHOICE_LABEL_MAX)

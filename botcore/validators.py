@@ -102,6 +102,20 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
 
 
+def storable(value: object) -> str:
+    """A resident's string, safe to store: a lone surrogate (`\\ud83d` cut from its pair, which
+    json.loads lets through) would make every later UTF-8 encode fail."""
+    if not isinstance(value, str):
+        return ""
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
 def _digits(text: str) -> str:
     return _SEPARATORS.sub("", text.strip())
 

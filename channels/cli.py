@@ -78,26 +78,30 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ptb_timedelta() -> None:
+def _service(args: argparse.Namespace) -> tuple[Settings, DialogBundle] | None:
+    """What `loket serve` and its worker process both start with."""
     # python-telegram-bot 22 gives RetryAfter.retry_after as a timedelta (and no deprecation
     # warning on every 429) once this is set; loket reads both forms.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
+    settings = Settings.load()
+    bundle = _load(settings.dialogs)
+    if bundle is None:
+        return None
+    logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per Bot API call, token included
+    return settings, bundle
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    _ptb_timedelta()
     from .app import build_app
 
-    settings = Settings.load()
-    bundle = _load(settings.dialogs)
-    if bundle is None:
+    service = _service(args)
+    if service is None:
         return 2
-    logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.INFO)
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per Bot API call, token included
-    app = build_app(settings, bundle)
+    app = build_app(*service)
     web.run_app(
         app,
         host=args.host,
@@ -256,14 +260,10 @@ def cmd_operator(args: argparse.Namespace) -> int:
 def cmd_work(args: argparse.Namespace) -> int:
     from .worker import run_in_process
 
-    _ptb_timedelta()
-    settings = Settings.load()
-    bundle = _load(settings.dialogs)
-    if bundle is None:
+    service = _service(args)
+    if service is None:
         return 2
-    logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
-    asyncio.run(run_in_process(settings, bundle, args.wake_fd))
+    asyncio.run(run_in_process(*service, args.wake_fd))
     return 0
 
 

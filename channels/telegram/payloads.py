@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from botcore.errors import InboundPayloadError
 from botcore.messages import IncomingMessage, Kind
+from botcore.validators import storable
 
 CHANNEL: Final = "telegram"
 JSON = dict[str, Any]
@@ -80,27 +81,29 @@ def _message(update_id: int, msg: JSON, kind: str) -> Update:
         # Caption edits and live-location moves (an edit every few seconds) are not new input.
         return Update(update_id, None, ignored="edited_message without text")
     if isinstance(text := msg.get("text"), str):
-        kind_, text = Kind.TEXT, _command(_clean(text))
+        kind_, text = Kind.TEXT, _command(storable(text))
     elif isinstance(loc := msg.get("location"), dict):
         lat, lon = float(loc["latitude"]), float(loc["longitude"])
         if not (math.isfinite(lat) and math.isfinite(lon)):
             raise ValueError("location is not a number")
         kind_, payload = Kind.LOCATION, f"{lat},{lon}"
         venue = msg["venue"] if isinstance(msg.get("venue"), dict) else {}
-        text = ", ".join(p for p in (_clean(venue.get("title")), _clean(venue.get("address"))) if p)
+        text = ", ".join(
+            p for p in (storable(venue.get("title")), storable(venue.get("address"))) if p
+        )
     elif isinstance(contact := msg.get("contact"), dict):
         kind_, payload, text = Kind.CONTACT, _text(contact.get("phone_number")), ""
         name = " ".join(p for p in (contact.get("first_name"), contact.get("last_name")) if p)
-        if name := _clean(name):
+        if name := storable(name):
             extra["contact_name"] = name
     elif media_kind := next((k for k in MEDIA_KINDS if msg.get(k)), ""):
         media = msg[media_kind]
         if media_kind == "photo":  # sizes come smallest first; the last is the original
             media = max(media, key=lambda size: size.get("width", 0) * size.get("height", 0))
-        kind_, payload, text = Kind.MEDIA, _text(media["file_id"]), _clean(msg.get("caption"))
+        kind_, payload, text = Kind.MEDIA, _text(media["file_id"]), storable(msg.get("caption"))
         extra["media_kind"] = media_kind
         extra["mime_type"] = _text(media.get("mime_type"))
-        if filename := _clean(media.get("file_name")):
+        if filename := storable(media.get("file_name")):
             extra["filename"] = filename
     elif unsupported := next((k for k in UNSUPPORTED_KINDS if k in msg), ""):
         kind_, payload, text = Kind.UNSUPPORTED, unsupported, ""
@@ -167,8 +170,8 @@ def _extra(chat: JSON, user: Any, message_id: Any, kind: str) -> JSON:
     name = " ".join(p for p in (who.get("first_name"), who.get("last_name")) if p)
     return {
         "chat_id": chat_id,
-        "name": _clean(name),
-        "username": _clean(who.get("username")),
+        "name": storable(name),
+        "username": storable(who.get("username")),
         "language_code": _text(who.get("language_code")),
         "tg_message_id": message_id if isinstance(message_id, int) else 0,
         "type": kind,
@@ -191,26 +194,12 @@ def _label(markup: Any, data: str) -> str:
     for row in rows if isinstance(rows, list) else ():
         for button in row if isinstance(row, list) else ():
             if isinstance(button, dict) and button.get("callback_data") == data:
-                return _clean(button.get("text"))
+                return storable(button.get("text"))
     return ""
 
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _clean(value: Any) -> str:
-    """A resident's string, safe to store: a lone surrogate (which json.loads lets through)
-    would make every later UTF-8 encode fail."""
-    if not isinstance(value, str):
-        return ""
-    if value.isascii():
-        return value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "replace").decode("utf-8")
-    return value
 
 
 def _time(value: Any) -> datetime | None:

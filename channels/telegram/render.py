@@ -8,7 +8,7 @@ from html import escape
 from typing import Any, Final
 
 from botcore.messages import Choice, Contact, Location, Media, Reply
-from channels.whatsapp import render as _whatsapp
+from botcore.text import split_text as _split_text
 
 JSON = dict[str, Any]
 
@@ -78,12 +78,12 @@ def keyboard(choices: Iterable[Choice]) -> JSON:
 
 
 def split_text(text: str, limit: int = TEXT_MAX) -> list[str]:
-    """Plain-text chunks of at most `limit` characters, cut at line ends (WhatsApp's rules).
+    """Plain-text chunks of at most `limit` characters, cut at line ends (botcore.text).
 
     Markup and escaping only shorten or keep the visible length, and tags are added per chunk
     afterwards, so no chunk's visible text exceeds `limit` and no tag or entity is cut.
     """
-    return _whatsapp.split_text(text, limit)
+    return _split_text(text, limit)
 
 
 def remove_keyboard(chat_id: str, message_id: int) -> JSON:

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from botcore.errors import InboundPayloadError
 from botcore.messages import IncomingMessage, Kind
-from botcore.validators import mask, mask_number
+from botcore.validators import mask, mask_number, storable
 
 CHANNEL: Final = "whatsapp"
 MEDIA_TYPES: Final = frozenset({"image", "document", "audio", "video", "sticker"})
@@ -204,31 +204,33 @@ def _message(msg: Any, contacts: dict[str, JSON], errors: list[str]) -> Incoming
             if sub not in _CHOICE_REPLIES:
                 return Ignored(f"type {sub}", f"interactive from {_who(sender)}")
             reply = inter[sub]
-            kind, payload, text = Kind.CHOICE, _text(reply.get("id")), _clean(reply.get("title"))
+            kind, payload, text = Kind.CHOICE, _text(reply.get("id")), storable(reply.get("title"))
         case "button":  # a quick-reply button of a template
             button = msg["button"]
             kind, payload, text = (
                 Kind.CHOICE,
                 _text(button.get("payload")),
-                _clean(button.get("text")),
+                storable(button.get("text")),
             )
         case "location":
             loc = msg["location"]
             lat, lon = float(loc["latitude"]), float(loc["longitude"])
             kind, payload = Kind.LOCATION, f"{lat},{lon}"
-            text = ", ".join(p for p in (_clean(loc.get("name")), _clean(loc.get("address"))) if p)
+            text = ", ".join(
+                p for p in (storable(loc.get("name")), storable(loc.get("address"))) if p
+            )
         case "image" | "document" | "audio" | "video" | "sticker":
             media = msg[kind_name]
-            kind, payload, text = Kind.MEDIA, _text(media.get("id")), _clean(media.get("caption"))
+            kind, payload, text = Kind.MEDIA, _text(media.get("id")), storable(media.get("caption"))
             extra["media_kind"] = kind_name
             extra["mime_type"] = _text(media.get("mime_type"))
-            if filename := _clean(media.get("filename")):
+            if filename := storable(media.get("filename")):
                 extra["filename"] = filename
         case "contacts":
             card = msg["contacts"][0]  # a card-less or non-list `contacts` is malformed
             phones = card.get("phones") or [{}]
             kind, payload = Kind.CONTACT, _text(phones[0].get("phone"))
-            if name := _clean((card.get("name") or {}).get("formatted_name")):
+            if name := storable((card.get("name") or {}).get("formatted_name")):
                 extra["contact_name"] = name
         case "unsupported":
             # The bot still answers ("please send text"); the 131051 went into `errors` above.
@@ -258,7 +260,7 @@ def _message(msg: Any, contacts: dict[str, JSON], errors: list[str]) -> Incoming
     if user_id:
         extra["user_id"] = user_id
     profile = contact.get("profile")
-    if isinstance(profile, dict) and (name := _clean(profile.get("name"))):
+    if isinstance(profile, dict) and (name := storable(profile.get("name"))):
         extra["name"] = name
     context = msg.get("context")
     if isinstance(context, dict) and (context_id := _text(context.get("id"))):
@@ -303,22 +305,8 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _clean(value: Any) -> str:
-    """A resident's string, safe to store: a lone surrogate (`\\ud83d` cut from its pair, which
-    json.loads lets through) would make every later UTF-8 encode fail."""
-    if not isinstance(value, str):
-        return ""
-    if value.isascii():
-        return value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "replace").decode("utf-8")
-    return value
-
-
 def _body(obj: Any) -> str:
-    return _clean(obj.get("body")) if isinstance(obj, dict) else ""
+    return storable(obj.get("body")) if isinstance(obj, dict) else ""
 
 
 def _seconds(value: Any) -> int:

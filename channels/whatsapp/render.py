@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any, Final
 
 from botcore.messages import Choice, Contact, Location, Media, Reply
+from botcore.text import split_text, truncate
 
 JSON = dict[str, Any]
 
@@ -31,7 +31,6 @@ _URL: Final = re.compile(r"https?://\S", re.IGNORECASE)
 _NOT_DIGIT: Final = re.compile(r"[^0-9]")
 # Characters that belong to the one before them: cutting in front of one breaks an emoji
 # (ZWJ sequences, skin tones, variation selectors, tags) or an accented letter.
-_JOINERS: Final = frozenset("\u200d\ufe0e\ufe0f")
 
 
 def recipient_fields(sender: str) -> JSON:
@@ -60,39 +59,6 @@ def recipient_fields(sender: str) -> JSON:
 def mark_read(message_id: str) -> JSON:
     """The body that marks a resident's message (and the ones before it) as read."""
     return {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
-
-
-def split_text(text: str, limit: int = TEXT_MAX) -> list[str]:
-    """Chunks of at most `limit` characters, cut at line ends; a longer line is cut at its last
-    space that fits, else wherever an emoji or accented letter stays whole."""
-    if limit < 1:
-        raise ValueError("limit must be at least 1")
-    if len(text) <= limit:
-        return [text] if text.strip() else []
-    chunks: list[str] = []
-    lines: list[str] = []
-    size = -1  # the length of "\n".join(lines)
-
-    def flush() -> None:
-        nonlocal size
-        if chunk := "\n".join(lines).strip("\n"):
-            chunks.append(chunk)
-        lines.clear()
-        size = -1
-
-    for line in text.split("\n"):
-        while len(line) > limit:
-            flush()
-            space = line.rfind(" ", 1, limit + 1)
-            cut = space if space > 0 else _safe_cut(line, limit)
-            chunks.append(line[:cut].rstrip())
-            line = line[cut:].lstrip(" ")
-        if size + 1 + len(line) > limit:
-            flush()
-        lines.append(line)
-        size += 1 + len(line)
-    flush()
-    return [c for c in chunks if c.strip()]
 
 
 def to_whatsapp(reply: Reply, to: str) -> list[JSON]:
@@ -175,7 +141,7 @@ def _interactive(kind: str, body: str, action: JSON, base: JSON) -> JSON:
 def _row(choice: Choice) -> JSON:
     row = {"id": choice.id, "title": choice.label}
     if choice.description:
-        row["description"] = _truncate(choice.description, ROW_DESCRIPTION_MAX)
+        row["description"] = truncate(choice.description, ROW_DESCRIPTION_MAX)
     return row
 
 
@@ -193,7 +159,7 @@ def _media(media: Media, base: JSON) -> JSON:
     kind = "image" if media.kind == "image" else "document"
     body: JSON = {"link": media.url}
     if media.caption:
-        body["caption"] = _truncate(media.caption, CAPTION_MAX)
+        body["caption"] = truncate(media.caption, CAPTION_MAX)
     if kind == "document" and media.filename:
         body["filename"] = media.filename
     return base | {"type": kind, kind: body}
@@ -210,27 +176,3 @@ def _contact(contact: Contact) -> JSON:
     if contact.url:
         card["urls"] = [{"url": contact.url, "type": "WORK"}]
     return card
-
-
-def _truncate(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: _safe_cut(text, limit - 1)].rstrip() + "…"
-
-
-def _safe_cut(text: str, at: int) -> int:
-    """An index at or before `at` that does not split a character from its modifiers."""
-    cut = at
-    while 0 < cut < len(text) and _binds(text[cut - 1], text[cut]):
-        cut -= 1
-    return cut or at  # one unbroken cluster longer than the limit: cut it anyway
-
-
-def _binds(before: str, char: str) -> bool:
-    return (
-        char in _JOINERS
-        or before == "\u200d"
-        or unicodedata.combining(char) != 0
-        or "\U0001f3fb" <= char <= "\U0001f3ff"  # skin tones
-        or "\U000e0020" <= char <= "\U000e007f"  # tag sequences (subdivision flags)
-    )
