@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check bench serve graph clean
+.PHONY: run test lint check bench serve graph clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,10 +15,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## chat with the bot in the terminal, on the bundled dialogs
 	$(BIN)/loket chat --dialogs dialogs
 
-test: $(STAMP)  ## the whole suite: dialog checks, conversation tests, pytest
+test: $(STAMP) chromium  ## the whole suite: dialog checks, conversation tests, pytest
 	$(BIN)/loket check dialogs
 	$(BIN)/loket test dialogs
 	$(BIN)/pytest
+
+# The browser tests drive Debian's Chromium through Playwright; no browser is downloaded.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(STAMP)  ## never changes files, so CI can run it
 	$(BIN)/ruff format --check botcore channels tests bench

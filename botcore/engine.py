@@ -26,6 +26,8 @@ from .validators import PERSONAL_SLOT_TYPES, check, clean_text, mask, mask_numbe
 log = logging.getLogger("loket.engine")
 
 MAX_INPUT: Final = 1000  # characters of a message that are read; the rest is cut
+# Officer-side messages that are not part of a conversation with the resident.
+QUIET_ACTIONS: Final = frozenset({"remind", "notify"})
 GIVEUP_AFTER: Final = 3  # invalid answers before the bot offers an officer or the menu
 LEAVE_WORDS: Final = {("menu",), ("menu", "utama"), ("batal",), ("selesai",)}
 BOT_TURN_CHARS: Final = 200  # how much of each bot answer a session keeps in its turns
@@ -208,8 +210,11 @@ class Engine:
         silence = ts - session.updated_at
         # The greeting is for a first message ever, or after a long silence (as the WhatsApp
         # Business app does); a conversation left for half an hour just starts over.
-        greet = fresh or silence > b.greet_after_days * 86400
-        idle = silence > b.idle_minutes * 60 and not session.flags.get("handover")
+        # An officer's action is no sign of life from the resident: it neither greets nor
+        # restarts an idle conversation, and a notice leaves the conversation's clock alone.
+        officer = msg.kind == Kind.OPERATOR
+        greet = not officer and (fresh or silence > b.greet_after_days * 86400)
+        idle = silence > b.idle_minutes * 60 and not session.flags.get("handover") and not officer
         if not fresh and (idle or current is None):
             if not greet:
                 out.plan.append(_Say(b.texts.idle_restart))
@@ -217,19 +222,21 @@ class Engine:
             fresh = True
         if greet:
             out.plan.append(_Say(b.texts.greeting))
-        session.updated_at = ts
+        if not officer or msg.payload not in QUIET_ACTIONS:
+            session.updated_at = ts
         session.version = b.version
 
         text = clean_text(msg.text)
-        if len(text) > MAX_INPUT:
+        if len(text) > MAX_INPUT and not officer:  # officers may write at length
             text = text[:MAX_INPUT]
             out.plan.append(_Say(b.texts.too_long))
-        session.add_turn("in", text or f"[{msg.kind.value}]", ts, b.turns_kept)
         run = Run(session.state, session.slots)
-
-        if msg.kind == Kind.OPERATOR:
+        if officer:
+            if msg.payload == "reply":
+                session.add_turn("officer", text, ts, b.turns_kept)
             self._operator(c, out, run, msg)
             return out
+        session.add_turn("in", text or f"[{msg.kind.value}]", ts, b.turns_kept)
         if session.flags.get("handover"):
             self._handed_over(c, out, run, msg, text)
             return out
@@ -281,6 +288,8 @@ class Engine:
             out.plan.append(_Say(f"*{officer}:* {msg.text}", literal=True))
         elif msg.payload == "remind":
             out.plan.append(_Say(texts.queue_still))
+        elif msg.payload == "notify":  # e.g. a complaint's new status; the state stays
+            out.plan.append(_Say(msg.text, literal=True))
         elif msg.payload == "close":
             session.flags.pop("handover", None)
             target = c.bundle.start

@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS inbox (
     UNIQUE (channel, message_id)
 );
 CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (status, id);
+CREATE INDEX IF NOT EXISTS inbox_key ON inbox (key, id);
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY,
     channel TEXT NOT NULL,

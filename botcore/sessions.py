@@ -293,6 +293,26 @@ SCHEMA: Final = [
     """
     ALTER TABLE operator_requests ADD COLUMN reminded_at REAL;
     """,
+    # version 5: the officers' inbox: an audit log of every officer action, and labels
+    """
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        officer TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_at ON audit (at);
+    CREATE TABLE labels (
+        key TEXT NOT NULL,
+        label TEXT NOT NULL,
+        officer TEXT NOT NULL,
+        at REAL NOT NULL,
+        PRIMARY KEY (key, label)
+    );
+    CREATE INDEX operator_requests_key ON operator_requests (key, id);
+    """,
 ]
 
 

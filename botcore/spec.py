@@ -170,6 +170,16 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "date": Field("date", "The day (YYYY-MM-DD)", True),
         "name": Field("str", "Why the office is closed", True),
     },
+    "inbox": {
+        "quick_replies": Field(
+            "list", "Saved answers officers insert with /shortcut", item="quick_reply"
+        ),
+        "labels": Field("strlist", "Labels officers put on conversations"),
+    },
+    "quick_reply": {
+        "shortcut": Field("str", "What the officer types after '/', e.g. syarat_ktp", True),
+        "text": Field("str", "The answer inserted into the reply box", True),
+    },
     "holidays": {
         "country": Field("str", "Country code for the holidays package, e.g. ID", True),
         "categories": Field("strlist", "public, government (cuti bersama)"),
@@ -192,6 +202,8 @@ OPTIONAL_TEXTS: Final = {
     "queue_again": DEFAULT_QUEUE_AGAIN,
     "queue_still": "Pertanyaan Anda masih dalam antrean. Mohon menunggu, petugas akan membalas.",
 }
+SHORTCUT_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
+MAX_LABEL: Final = 30
 WEEKDAYS: Final = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 TEMPLATE_RE: Final = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
@@ -366,6 +378,8 @@ class DialogBundle:
     remind_after_hours: int
     version: str
     warnings: tuple[Problem, ...] = ()
+    quick_replies: Mapping[str, str] = field(default_factory=dict)  # shortcut -> text
+    labels: tuple[str, ...] = ()
 
     def state(self, ref: StateRef) -> StateSpec:
         return self.flows[ref.dialog].states[ref.state]
@@ -552,6 +566,8 @@ class _Loader:
         self.services: dict[str, ServiceSpec] = {}
         self.office: dict[str, str] = {}
         self.schedule: ScheduleSpec | None = None
+        self.quick_replies: dict[str, str] = {}
+        self.labels: list[str] = []
         self.digest = hashlib.sha256()
 
     def rel(self, path: Path) -> str:
@@ -745,14 +761,68 @@ class _Loader:
                 self.services_block(file, data[key])
             elif key == "schedule":
                 self.schedule_block(file, data[key])
+            elif key == "inbox":
+                self.inbox_block(file, data[key])
             elif key != "$schema":
-                close = difflib.get_close_matches(key, ["office", "services", "schedule"], n=1)
+                sections = ["office", "services", "schedule", "inbox"]
+                close = difflib.get_close_matches(key, sections, n=1)
                 hint = (
-                    f"Did you mean '{close[0]}'?"
-                    if close
-                    else "Allowed: office, services, schedule."
+                    f"Did you mean '{close[0]}'?" if close else f"Allowed: {', '.join(sections)}."
                 )
                 self.r.problem(file, data.key_pos[key], f"unknown section '{key}'", hint)
+
+    def inbox_block(self, file: str, data: Any) -> None:
+        """Officers' quick replies and conversation labels (the web inbox)."""
+        b = self.r.block(file, data, "inbox", "the inbox")
+        if b is None:
+            return
+        raw = self.r.value(file, b, "quick_replies", "inbox", "the inbox") or MarkedList()
+        for i, item in enumerate(raw):
+            where = f"quick reply {i + 1}"
+            qb = self.r.block(file, item, "quick_reply", where)
+            if qb is None:
+                continue
+            shortcut = self.r.value(file, qb, "shortcut", "quick_reply", where)
+            text = self.r.value(file, qb, "text", "quick_reply", where)
+            if shortcut is None or text is None:
+                continue
+            shortcut = shortcut.removeprefix("/")
+            if not SHORTCUT_RE.match(shortcut):
+                self.r.problem(
+                    file,
+                    qb.value_pos["shortcut"],
+                    f"shortcut '{shortcut}' cannot be typed after '/'",
+                    "Use up to 30 small letters, digits, '_' or '-', e.g. syarat_ktp.",
+                )
+            elif shortcut in self.quick_replies:
+                self.r.problem(
+                    file,
+                    qb.value_pos["shortcut"],
+                    f"shortcut '/{shortcut}' is defined twice",
+                    "Give each quick reply its own shortcut.",
+                )
+            else:
+                self.quick_replies[shortcut] = text.strip()
+        labels = self.r.value(file, b, "labels", "inbox", "the inbox") or ()
+        for i, label in enumerate(labels):
+            at = (
+                b["labels"].item_pos[i]
+                if isinstance(b["labels"], MarkedList)
+                else b.value_pos["labels"]
+            )
+            if len(label) > MAX_LABEL or not label.strip():
+                self.r.problem(
+                    file,
+                    at,
+                    f"label '{label}' is empty or too long",
+                    f"Keep it to {MAX_LABEL} characters.",
+                )
+            elif label in self.labels:
+                self.r.problem(
+                    file, at, f"label '{label}' is listed twice", "List each label once."
+                )
+            else:
+                self.labels.append(label)
 
     def services_block(self, file: str, data: Any) -> None:
         if not isinstance(data, MarkedMap):
@@ -1080,6 +1150,8 @@ def _load(root: Path) -> tuple[DialogBundle | None, list[Problem]]:
         greet_after_days=greet_days,
         remind_after_hours=remind_hours,
         version=loader.digest.hexdigest()[:12],
+        quick_replies=MappingProxyType(loader.quick_replies),
+        labels=tuple(loader.labels),
     )
     return bundle, r.problems
 

@@ -35,6 +35,7 @@ from .worker import Pace, Prelude, Reader, Renderer, Worker
 
 log = logging.getLogger("loket.app")
 
+MAILBOX: web.AppKey[Mailbox] = web.AppKey("mailbox", Mailbox)
 MAX_BODY = 3 * 1024 * 1024
 SURGE_RATE = 1500.0  # new messages a second above which the worker waits for a lull
 SURGE_WINDOW = 0.2  # seconds over which that rate is measured
@@ -158,6 +159,14 @@ def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
             ", ".join(missing(settings, WHATSAPP_SETTINGS)),
         )
 
+    def wake_worker() -> None:
+        if worker is not None:
+            worker.wake.set()
+        else:
+            worker_proc.wake(1)
+
+    mount_inbox(app, settings, store, lambda: bundle, wake_worker)
+
     telegram_in = None
     if settings.telegram_bot_token:
         from .telegram.client import TelegramClient
@@ -208,9 +217,35 @@ def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
         await store.close()
 
     app.cleanup_ctx.append(background)
-    app["mailbox"] = mailbox
-    app["inbox"] = inbox
+    app[MAILBOX] = mailbox
     return app
+
+
+def mount_inbox(
+    app: web.Application,
+    settings: Settings,
+    store: SQLiteStore,
+    bundle: Callable[[], DialogBundle],
+    wake: Callable[[], None],
+) -> None:
+    """The officers' web inbox under /inbox/, when LOKET_INBOX_TOKEN names officers."""
+    from .web.auth import parse_officers
+    from .web.inbox import Inbox
+
+    officers, problems = parse_officers(settings.inbox_token)
+    for problem in problems:
+        log.error("%s", problem)
+    if not officers:
+        log.warning("the officers' inbox is not mounted: LOKET_INBOX_TOKEN names no officer")
+        return
+    inbox = Inbox(store, bundle, officers, wake)
+
+    async def to_inbox(_: web.Request) -> web.StreamResponse:
+        raise web.HTTPMovedPermanently("/inbox/")
+
+    app.router.add_get("/inbox", to_inbox)
+    app.add_subapp("/inbox/", inbox.app())
+    log.info("the officers' inbox is at /inbox/ for %d officer(s)", len(officers))
 
 
 async def start_telegram(client: Any) -> None:

@@ -151,17 +151,14 @@ def cmd_telegram(args: argparse.Namespace) -> int:
 
 
 def cmd_complaints(args: argparse.Namespace) -> int:
-    """Officers' side of complaints, until the web inbox: list them, move their status; the
+    """Officers' side of complaints beside the web inbox: list them, move their status; the
     resident is told on their own channel."""
-    import time as _time
     from datetime import UTC, datetime
 
-    from botcore.complaints import describe, notice
-    from botcore.mailbox import Mailbox, Outgoing
-    from botcore.messages import Reply
+    from botcore.complaints import describe
     from botcore.sessions import SQLiteStore
 
-    from .app import build_channels
+    from .operator import change_complaint
 
     settings = Settings.load()
     store = open_store(args.store or settings.store)
@@ -182,40 +179,18 @@ def cmd_complaints(args: argparse.Namespace) -> int:
             print(f"{ticket}  {status:<9} {when}  {who}: {fields.get('isi', '')[:60]}")
         asyncio.run(store.close())
         return 0
-    if args.status == "ditolak" and not args.reason:
-        print("loket: a rejection needs --reason, which the resident will read", file=sys.stderr)
-        return 2
-
-    async def change() -> int:
-        found = await store.set_complaint_status(
-            args.ticket, args.status, args.reason or "", args.officer, datetime.now(UTC)
-        )
-        if found is None:
-            print(f"loket: no complaint {args.ticket}", file=sys.stderr)
-            return 1
-        print(f"{found.ticket}: {describe(found)}")
-        channel, _, sender = found.key.partition(":")
-        renderer = build_channels(settings, Mailbox(store)).renderers.get(channel)
-        if renderer is None:
-            print(
-                f"(the resident wrote on {channel}, which cannot be reached from here; "
-                "they see the status when they ask for it)"
-            )
-            return 0
-        mailbox = Mailbox(store)
-        calls = [
-            Outgoing(channel, sender, found.key, body)
-            for body in renderer(Reply(text=notice(found)), sender)
-        ]
-        with mailbox.transaction():
-            mailbox.queue(calls, _time.time())
-        print(f"(the resident is told on {channel})")
-        return 0
-
     try:
-        return asyncio.run(change())
+        found = change_complaint(
+            store, args.ticket, args.status, args.reason or "", args.officer, via="cli"
+        )
+    except (LookupError, ValueError) as exc:
+        print(f"loket: {exc.args[0]}", file=sys.stderr)
+        return 1 if isinstance(exc, LookupError) else 2
     finally:
         asyncio.run(store.close())
+    print(f"{found.ticket}: {describe(found)}")
+    print(f"(the resident is told on {found.key.partition(':')[0]})")
+    return 0
 
 
 def cmd_operator(args: argparse.Namespace) -> int:
@@ -248,7 +223,7 @@ def cmd_operator(args: argparse.Namespace) -> int:
         text = " ".join(getattr(args, "text", []) or [])
         try:
             key = act(store, args.request, args.action, args.officer, text)
-        except LookupError as exc:
+        except (LookupError, ValueError) as exc:
             print(f"loket: {exc}", file=sys.stderr)
             return 1
         print(f"#{args.request}: {args.action} queued for {key.partition(':')[0]}")

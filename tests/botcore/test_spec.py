@@ -165,3 +165,35 @@ def test_chat_refuses_a_broken_tree(tree: Path, capsys: pytest.CaptureFixture[st
 def test_the_bundled_dialogs_are_clean() -> None:
     root = Path(__file__).resolve().parents[2] / "dialogs"
     assert [str(p) for p in check_dialogs(root)] == []
+
+
+def test_quick_replies_and_labels_are_checked(tree: Path) -> None:
+    inbox = tree / "data" / "inbox.yaml"
+    inbox.parent.mkdir(exist_ok=True)
+    inbox.write_text(
+        "inbox:\n"
+        "  quick_replies:\n"
+        "    - shortcut: /salam\n"
+        "      text: Selamat pagi.\n"
+        "    - shortcut: Syarat KTP\n"
+        "      text: Bawa fotokopi KK.\n"
+        "    - shortcut: salam\n"
+        "      text: Selamat siang.\n"
+        "    - shortcut: jam\n"
+        "  labels: [dokumen kurang, dokumen kurang]\n"
+    )
+    found = messages(tree)
+    assert any(
+        f"inbox.yaml:{line_of(inbox, 'Syarat KTP')}" in m and "cannot be typed after '/'" in m
+        for m in found
+    ), found
+    assert any("'/salam' is defined twice" in m for m in found), found
+    assert any("'text'" in m and "quick reply 4" in m for m in found), found
+    assert any("'dokumen kurang' is listed twice" in m for m in found), found
+    inbox.write_text(
+        "inbox:\n  quick_replies:\n    - shortcut: /salam\n      text: Selamat pagi.\n"
+        "  labels: [selesai]\n"
+    )
+    bundle = load_dialogs(tree)
+    assert dict(bundle.quick_replies) == {"salam": "Selamat pagi."}
+    assert bundle.labels == ("selesai",)

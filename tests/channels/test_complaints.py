@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,9 @@ from botcore.messages import IncomingMessage
 from botcore.sessions import SQLiteStore
 from botcore.spec import DialogBundle
 from channels.cli import main
+from channels.whatsapp.render import to_whatsapp
+from channels.worker import Worker
+from tests.channels.test_worker import Outlets
 from tests.conftest import WIB
 
 RESIDENT = "6281234567890"
@@ -47,14 +50,26 @@ def file_complaint(db: Path, name: str = "") -> str:
     return asyncio.run(go())
 
 
+def deliver(db: Path, bundle: DialogBundle) -> Mailbox:
+    """What the worker does with the notice: it goes out on the resident's channel."""
+    store = SQLiteStore(db)
+    mailbox = Mailbox(store)
+    worker = Worker(
+        Engine(bundle, store), store, mailbox, Outlets(renderers={"whatsapp": to_whatsapp})
+    )
+    asyncio.run(worker.answer(mailbox.pending()))
+    return mailbox
+
+
 def test_an_officer_moves_a_complaint_and_the_resident_is_told(
-    db: Path, capsys: pytest.CaptureFixture[str]
+    db: Path, capsys: pytest.CaptureFixture[str], bundle: DialogBundle
 ) -> None:
     ticket = file_complaint(db)
     assert main(["complaints", "set", ticket, "diproses", "--officer", "Rina"]) == 0
     assert "DIPROSES" in capsys.readouterr().out
-    store = SQLiteStore(db)
-    [row] = Mailbox(store).outbox("whatsapp")
+    mailbox = deliver(db, bundle)
+    store = mailbox.store
+    [row] = mailbox.outbox("whatsapp")
     assert row.recipient == RESIDENT and row.status == "queued"
     assert ticket in row.body["text"]["body"] and "DIPROSES" in row.body["text"]["body"]
     events = store.db.execute("SELECT status, officer FROM complaint_events").fetchall()
@@ -63,15 +78,16 @@ def test_an_officer_moves_a_complaint_and_the_resident_is_told(
 
 
 def test_a_rejection_needs_a_reason_the_resident_reads(
-    db: Path, capsys: pytest.CaptureFixture[str]
+    db: Path, capsys: pytest.CaptureFixture[str], bundle: DialogBundle
 ) -> None:
     ticket = file_complaint(db)
     assert main(["complaints", "set", ticket, "ditolak"]) == 2
     assert (
         main(["complaints", "set", ticket, "ditolak", "--reason", "bukan wewenang kecamatan"]) == 0
     )
-    store = SQLiteStore(db)
-    [row] = Mailbox(store).outbox("whatsapp")
+    mailbox = deliver(db, bundle)
+    store = mailbox.store
+    [row] = mailbox.outbox("whatsapp")
     assert "DITOLAK" in row.body["text"]["body"]
     assert "bukan wewenang kecamatan" in row.body["text"]["body"]
     store.db.close()
@@ -107,3 +123,41 @@ def test_the_resident_asks_for_the_status(db: Path, bundle: DialogBundle) -> Non
     answer = asyncio.run(ask())
     assert ticket in answer and "SELESAI" in answer
     assert "Antrean" not in answer  # the status only: never the content
+
+
+def test_a_status_notice_leaves_the_conversation_where_it_is(
+    db: Path, bundle: DialogBundle
+) -> None:
+    """A resident in the middle of something, silent for an hour: the notice arrives on its
+    own, with no greeting and no 'we start over', and their next word continues there."""
+    ticket = file_complaint(db)
+    clock = [datetime(2026, 12, 8, 9, 0, tzinfo=WIB)]
+
+    async def start() -> tuple[str, str]:
+        store = SQLiteStore(db)
+        engine = Engine(bundle, store, clock=lambda: clock[0])
+        await engine.handle(IncomingMessage("whatsapp", RESIDENT, "ktp"))
+        before = await store.load(f"whatsapp:{RESIDENT}")
+        assert before is not None
+        await store.close()
+        return before.dialog, before.state
+
+    dialog, state = asyncio.run(start())
+    clock[0] += timedelta(hours=1)
+    assert main(["complaints", "set", ticket, "diproses", "--officer", "Rina"]) == 0
+    store = SQLiteStore(db)
+    mailbox = Mailbox(store)
+    worker = Worker(
+        Engine(bundle, store, clock=lambda: clock[0]),
+        store,
+        mailbox,
+        Outlets(renderers={"whatsapp": to_whatsapp}),
+    )
+    asyncio.run(worker.answer(mailbox.pending()))
+    [row] = mailbox.outbox("whatsapp")
+    text = row.body["text"]["body"]
+    assert text.startswith(f"Kabar pengaduan Anda *{ticket}*")
+    assert bundle.texts.greeting not in text and bundle.texts.idle_restart not in text
+    after = asyncio.run(store.load(f"whatsapp:{RESIDENT}"))
+    assert after is not None and (after.dialog, after.state) == (dialog, state)
+    store.db.close()

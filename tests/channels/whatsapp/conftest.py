@@ -21,6 +21,8 @@ from tests.fakes.whatsapp_api import PHONE_NUMBER_ID, FakeGraphAPI
 TOKEN = "test-access-token"
 SECRET = "test-app-secret"
 VERIFY = "kec-verify-2026"
+OFFICER = "Rina Marlina"
+OFFICER_TOKEN = "rina-7f3a9c1e5b2d4086"
 
 
 def free_port() -> int:
@@ -47,6 +49,7 @@ class Server:
             "WHATSAPP_ACCESS_TOKEN": TOKEN,
             "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
             "WHATSAPP_API_BASE": graph.base_url,
+            "LOKET_INBOX_TOKEN": f"{OFFICER}:{OFFICER_TOKEN}, Budi:budi-5c8e2a7f91d34b60",
         }
         self.proc: subprocess.Popen[bytes] | None = None
 

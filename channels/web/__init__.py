@@ -1,0 +1,1 @@
+"""The officers' web inbox (/inbox/ in `loket serve`)."""
