@@ -144,7 +144,24 @@ def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
             status=200 if alive else 503,
         )
 
+    async def metrics(_: web.Request) -> web.Response:
+        """Prometheus text format: queues, officers' queue, complaints. No personal data."""
+        alive = worker is not None or worker_proc.alive()
+        lines = [f"loket_worker_up {int(alive)}"]
+        lines += [f"loket_{name} {value}" for name, value in mailbox.counts().items()]
+        with store.lock:
+            for status, count in store.db.execute(
+                "SELECT status, COUNT(*) FROM operator_requests GROUP BY status"
+            ):
+                lines.append(f'loket_operator_requests{{status="{status}"}} {count}')
+            for status, count in store.db.execute(
+                "SELECT status, COUNT(*) FROM complaints GROUP BY status"
+            ):
+                lines.append(f'loket_complaints{{status="{status}"}} {count}')
+        return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
+
     app.router.add_get("/healthz", health)
+    app.router.add_get("/metrics", metrics)
     if not missing(settings, WHATSAPP_SETTINGS):
         from .whatsapp.webhook import WhatsAppWebhook
 

@@ -301,3 +301,12 @@ async def test_metrics_show_response_and_resolution_times(client: TestClient[Any
     await sign_in(client)
     page = await (await client.get("/inbox/metrics")).text()
     assert "10 mnt" in page and "25 mnt" in page
+
+
+async def test_metrics_endpoint_counts_without_personal_data(client: TestClient[Any, Any]) -> None:
+    await ask(client, f"NIK saya {NIK}")
+    resp = await client.get("/metrics")
+    text = await resp.text()
+    assert resp.status == 200
+    assert 'loket_operator_requests{status="open"} 1' in text.splitlines()
+    assert "loket_worker_up 1" in text and NIK not in text and "62812" not in text
