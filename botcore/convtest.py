@@ -160,6 +160,9 @@ async def _run_one(
         return
     store = MemoryStore()
     engine = Engine(bundle, store, clock=lambda: now)
+    renamed = {
+        str(old): str(new) for old, (new, how) in engine.compiled.moves.items() if how == "renamed"
+    }
     channel = str(test.get("channel", "console"))
     sender = f"test-{abs(hash((file, name))) % 10**8}"
     replies: list[Reply] = []
@@ -203,19 +206,27 @@ async def _run_one(
             report.states_seen.add(dst)
             if (str(src), str(dst)) in declared:
                 report.moves_seen.add((str(src), str(dst)))
-        problem = _check(expect, replies, f"{session.dialog}.{session.state}")
+        problem = _check(expect, replies, f"{session.dialog}.{session.state}", renamed)
         if problem:
             report.failures.append(Failure(file, line, name, n, problem, replies))
             return
 
 
-def _check(expect: Any, replies: list[Reply], state: str) -> str:
+def _check(
+    expect: Any, replies: list[Reply], state: str, renamed: dict[str, str] | None = None
+) -> str:
     if not isinstance(expect, dict):
         return ""
     text = "\n".join(r.text for r in replies)
     low = text.casefold()
     if "state" in expect and str(expect["state"]) != state:
-        return f"expected state {expect['state']}, but the conversation is in {state}"
+        wanted = str(expect["state"])
+        if (renamed or {}).get(wanted) == state:
+            return (
+                f"expected state {wanted}, which is now called {state} (renamed_from): "
+                f"write 'state: {state}' in this test"
+            )
+        return f"expected state {wanted}, but the conversation is in {state}"
     for want in _texts(expect.get("contains")):
         if want.casefold() not in low:
             return f"expected the answer to contain {want!r}"

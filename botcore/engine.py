@@ -71,6 +71,7 @@ class Compiled:
         self.operator = next(
             (i.target for i in bundle.intents if i.id == "operator" and i.target), None
         )
+        self.moves = bundle.moves()
 
 
 def mask_key(key: str) -> str:
@@ -205,8 +206,13 @@ class Engine:
         if session is None:
             session = Session(msg.key, b.start.dialog, b.start.state, b.version, created_at=ts)
         out = Outcome(session)
-        flow = b.flows.get(session.dialog)
-        current = flow.states.get(session.state) if flow is not None else None
+        # After a reload the resident's state may be gone: a renamed state keeps them (it is
+        # the same place), a removed one sends them where the editor said, or to a menu.
+        moved = (
+            ""
+            if fresh or b.has(StateRef(session.dialog, session.state))
+            else self._relocate(c, session)
+        )
         silence = ts - session.updated_at
         # The greeting is for a first message ever, or after a long silence (as the WhatsApp
         # Business app does); a conversation left for half an hour just starts over.
@@ -215,7 +221,8 @@ class Engine:
         officer = msg.kind == Kind.OPERATOR
         greet = not officer and (fresh or silence > b.greet_after_days * 86400)
         idle = silence > b.idle_minutes * 60 and not session.flags.get("handover") and not officer
-        if not fresh and (idle or current is None):
+        if not fresh and idle:
+            moved = ""
             if not greet:
                 out.plan.append(_Say(b.texts.idle_restart))
             self._reset(session, b.start)
@@ -239,6 +246,13 @@ class Engine:
         session.add_turn("in", text or f"[{msg.kind.value}]", ts, b.turns_kept)
         if session.flags.get("handover"):
             self._handed_over(c, out, run, msg, text)
+            return out
+        if moved == "moved":
+            # What they typed answered a question that no longer exists: say so, show where
+            # they are now, and let them go on from there.
+            out.why = "the resident's state was removed by an edit"
+            out.plan.append(_Say(b.texts.menu_changed))
+            out.plan.append(_Say(state=StateRef(session.dialog, session.state)))
             return out
         if msg.kind == Kind.CHOICE and msg.extra.get("stale"):
             # A button from a keyboard that has since been replaced: say so, show the current.
@@ -304,6 +318,21 @@ class Engine:
                 Target("topic", "", rating if c.bundle.has(rating) else target),
                 "the officer closed",
             )
+
+    def _relocate(self, c: Compiled, session: Session) -> str:
+        """Move a session out of a state the current dialogs no longer have. Returns
+        'renamed' (same place, new name: carry on), or 'moved' (declared target or nearest
+        menu: tell the resident)."""
+        old = StateRef(session.dialog, session.state)
+        target, kind = c.moves.get(old, (c.bundle.nearest_menu(old), "moved"))
+        if not c.bundle.has(target):  # the checker forbids it; never strand a resident
+            target, kind = c.bundle.start, "moved"
+        log.info("session moved from %s to %s (%s)", old, target, kind)
+        session.dialog, session.state = target.dialog, target.state
+        if kind != "renamed":
+            session.pending.clear()
+            session.retries = 0
+        return kind
 
     def _reset(self, session: Session, start: StateRef) -> None:
         session.dialog, session.state = start.dialog, start.state

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Final
 
 from .errors import Problem
@@ -80,6 +80,43 @@ def edges(state: StateSpec) -> Iterator[tuple[StateRef, str, Pos]]:
         yield state.back, "back", state.pos
 
 
+def _renames(
+    bundle: DialogBundle, check_ref: Callable[[StateRef, Pos, str], bool]
+) -> list[Problem]:
+    """renamed_from and moved_to name states that are gone, each old name once, and targets
+    that exist: otherwise a resident in the old state would not land where the editor meant."""
+    problems: list[Problem] = []
+    claimed: dict[StateRef, str] = {}
+
+    def claim(old: StateRef, by: str, pos: Pos) -> None:
+        if bundle.has(old):
+            problems.append(
+                _problem(
+                    pos,
+                    f"{by} names '{old}', but that state still exists",
+                    "Only list names that no longer exist; remove this line or the old state.",
+                )
+            )
+        elif old in claimed:
+            problems.append(
+                _problem(
+                    pos,
+                    f"'{old}' is claimed twice: by {claimed[old]} and by {by}",
+                    "Residents in the old state can go to one place only; keep one of them.",
+                )
+            )
+        claimed.setdefault(old, by)
+
+    for flow in bundle.flows.values():
+        for old, (target, pos) in flow.moved_to.items():
+            claim(old, f"'moved_to' of dialog '{flow.name}'", pos)
+            check_ref(target, pos, f"'moved_to' of '{old}'")
+        for st in flow.states.values():
+            for old in st.renamed_from:
+                claim(old, f"'renamed_from' of state '{st.ref}'", st.pos)
+    return problems
+
+
 def lint(bundle: DialogBundle) -> list[Problem]:
     problems: list[Problem] = []
     all_states = [str(s.ref) for f in bundle.flows.values() for s in f.states.values()]
@@ -117,6 +154,7 @@ def lint(bundle: DialogBundle) -> list[Problem]:
         if intent.target:
             check_ref(intent.target, intent.pos, f"intent '{intent.id}'")
 
+    problems += _renames(bundle, check_ref)
     slots = slot_names(bundle)
     check_texts = []
     for flow in bundle.flows.values():

@@ -62,7 +62,13 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "start": Field("str", "The state a resident enters this dialog at", True),
         "fallback": Field("str", "What to say when a message matches nothing in this dialog"),
         "states": Field("map", "The states of this dialog, by name", True, item="state"),
+        "moved_to": Field(
+            "map",
+            "Removed states and where residents in them go: old_name: new_target",
+            item="moves",
+        ),
     },
+    "moves": {},  # free names: each key a removed state, each value a target
     "state": {
         "say": Field("str", "Text sent on entering the state; may use {office.x}, {slot.x}"),
         "service": Field("str", "Service id from data/services.yaml whose requirements to show"),
@@ -75,6 +81,9 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "location": Field("bool", "Attach the office's map location"),
         "contact": Field("bool", "Attach the office's contact card"),
         "action": Field("strlist", "Things to do on entering", enum=ACTIONS),
+        "renamed_from": Field(
+            "strlist", "Former names of this state, so residents in it stay here after a rename"
+        ),
     },
     "choice": {
         "id": Field("str", "Stable id of the choice (buttons send it back)", True),
@@ -121,6 +130,7 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "queue_closed": Field("str", "Asked while the office is closed (once per closed time)"),
         "queue_again": Field("str", "Asked again while the office is still closed"),
         "queue_still": Field("str", "Reminder: the request is still waiting for an officer"),
+        "menu_changed": Field("str", "Said when the resident's place in a dialog was removed"),
     },
     "intent": {
         "id": Field("str", "Name of the intent", True),
@@ -201,6 +211,7 @@ OPTIONAL_TEXTS: Final = {
     "queue_closed": DEFAULT_QUEUE_CLOSED,
     "queue_again": DEFAULT_QUEUE_AGAIN,
     "queue_still": "Pertanyaan Anda masih dalam antrean. Mohon menunggu, petugas akan membalas.",
+    "menu_changed": "Mohon maaf, menu kami baru saja diperbarui. Silakan lanjutkan dari sini:",
 }
 SHORTCUT_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
 MAX_LABEL: Final = 30
@@ -264,6 +275,7 @@ class StateSpec:
     contact: bool = False
     actions: tuple[str, ...] = ()
     pos: Pos = Pos("")
+    renamed_from: tuple[StateRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +286,7 @@ class FlowSpec:
     fallback: str
     states: Mapping[str, StateSpec]
     file: str
+    moved_to: Mapping[StateRef, tuple[StateRef, Pos]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +370,7 @@ class Texts:
     queue_closed: str = ""
     queue_again: str = ""
     queue_still: str = ""
+    menu_changed: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +397,25 @@ class DialogBundle:
 
     def state(self, ref: StateRef) -> StateSpec:
         return self.flows[ref.dialog].states[ref.state]
+
+    def moves(self) -> dict[StateRef, tuple[StateRef, str]]:
+        """Where residents in a state that no longer exists go: renamed states keep them
+        (kind 'renamed'), removed ones send them to the declared target (kind 'moved')."""
+        out: dict[StateRef, tuple[StateRef, str]] = {}
+        for flow in self.flows.values():
+            for old, (target, _) in flow.moved_to.items():
+                out[old] = (target, "moved")
+            for st in flow.states.values():
+                for old in st.renamed_from:
+                    out[old] = (st.ref, "renamed")
+        return out
+
+    def nearest_menu(self, ref: StateRef) -> StateRef:
+        """The start of the dialog a resident was in, or the bot's start."""
+        flow = self.flows.get(ref.dialog)
+        if flow is not None and flow.start in flow.states:
+            return StateRef(flow.name, flow.start)
+        return self.start
 
     def has(self, ref: StateRef) -> bool:
         flow = self.flows.get(ref.dialog)
@@ -631,6 +664,19 @@ class _Loader:
             spec = self.state(file, name, state_name, body, at, where)
             if spec is not None:
                 parsed[state_name] = spec
+        moved: dict[StateRef, tuple[StateRef, Pos]] = {}
+        raw_moved = self.r.value(file, data, "moved_to", "flow", "the dialog file")
+        for old, target in (raw_moved or {}).items():
+            at = raw_moved.value_pos[old]
+            if not isinstance(target, str) or not target.strip():
+                self.r.problem(
+                    file,
+                    at,
+                    f"'moved_to' of '{old}' must name a state",
+                    "Write old_name: new_state (or dialog.state), e.g. syarat_lama: syarat.",
+                )
+                continue
+            moved[_ref(str(old), name)] = (_ref(target.strip(), name), _pos(file, at))
         self.flows[name] = FlowSpec(
             name=name,
             title=self.r.value(file, data, "title", "flow", "the dialog file") or name,
@@ -638,6 +684,7 @@ class _Loader:
             fallback=self.r.value(file, data, "fallback", "flow", "the dialog file") or "",
             states=MappingProxyType(parsed),
             file=file,
+            moved_to=MappingProxyType(moved),
         )
         self.flow_marks[name] = data
 
@@ -737,6 +784,7 @@ class _Loader:
             contact=bool(get("contact")),
             actions=get("action") or (),
             pos=_pos(file, at),
+            renamed_from=tuple(_ref(old, dialog) for old in get("renamed_from") or ()),
         )
 
     # data -----------------------------------------------------------------------------------

@@ -19,12 +19,14 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from botcore.engine import Engine
 from botcore.mailbox import Mailbox
+from botcore.reload import DialogWatcher, Rejection
 from botcore.sessions import MemoryStore, SQLiteStore, open_store
 from botcore.spec import DialogBundle
 
@@ -111,6 +113,29 @@ def build_channels(settings: Settings, mailbox: Mailbox, pace: Pace | None = Non
     return channels
 
 
+@dataclass
+class Dialogs:
+    """The dialogs in use, and the last edit that was refused (shown in the inbox)."""
+
+    bundle: DialogBundle
+    rejected: Rejection | None = None
+    rejected_at: float = 0.0
+
+    def swap(self, bundle: DialogBundle) -> None:
+        self.bundle, self.rejected = bundle, None
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejected, self.rejected_at = rejection, time.time()
+
+    def watcher(self, settings: Settings, *also: Callable[[DialogBundle], None]) -> DialogWatcher:
+        def swap(bundle: DialogBundle) -> None:
+            self.swap(bundle)
+            for hook in also:
+                hook(bundle)
+
+        return DialogWatcher(Path(settings.dialogs), swap, self.reject)
+
+
 def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
     opened = open_store(settings.store)
     in_process = isinstance(opened, MemoryStore)
@@ -119,6 +144,7 @@ def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
     assert isinstance(store, SQLiteStore)
     mailbox = Mailbox(store)
     app = web.Application(client_max_size=MAX_BODY)
+    dialogs = Dialogs(bundle)
     worker_proc = WorkerProcess(settings)
     worker: Worker | None = None
     channels = Channels()
@@ -137,7 +163,7 @@ def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
         return web.json_response(
             {
                 "status": "ok" if alive else "degraded",
-                "dialogs": bundle.version,
+                "dialogs": dialogs.bundle.version,
                 "worker": "in-process" if worker is not None else worker_proc.state(),
                 **mailbox.counts(),
             },
@@ -182,7 +208,7 @@ def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
         else:
             worker_proc.wake(1)
 
-    mount_inbox(app, settings, store, lambda: bundle, wake_worker)
+    mount_inbox(app, settings, store, dialogs, wake_worker)
 
     telegram_in = None
     if settings.telegram_bot_token:
@@ -209,6 +235,12 @@ def build_app(settings: Settings, bundle: DialogBundle) -> web.Application:
 
     async def background(app: web.Application) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[Any]] = []
+        if settings.reload:
+            # The worker process watches on its own; this one keeps the inbox and /healthz
+            # current, and remembers a refused edit for the officers to see.
+            hooks = [worker.engine.reload] if worker is not None else []
+            watcher = dialogs.watcher(settings, *hooks)
+            tasks.append(asyncio.create_task(watcher.run(), name="dialogs-watcher"))
         if telegram_in is not None:
             await start_telegram(telegram_in)
             if not settings.telegram_webhook_secret:
@@ -242,7 +274,7 @@ def mount_inbox(
     app: web.Application,
     settings: Settings,
     store: SQLiteStore,
-    bundle: Callable[[], DialogBundle],
+    dialogs: Dialogs,
     wake: Callable[[], None],
 ) -> None:
     """The officers' web inbox under /inbox/, when LOKET_INBOX_TOKEN names officers."""
@@ -255,7 +287,7 @@ def mount_inbox(
     if not officers:
         log.warning("the officers' inbox is not mounted: LOKET_INBOX_TOKEN names no officer")
         return
-    inbox = Inbox(store, bundle, officers, wake)
+    inbox = Inbox(store, lambda: dialogs.bundle, officers, wake, lambda: dialogs.rejected)
 
     async def to_inbox(_: web.Request) -> web.StreamResponse:
         raise web.HTTPMovedPermanently("/inbox/")

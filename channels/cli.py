@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from botcore.convtest import run_tests
@@ -41,7 +42,65 @@ def cmd_check(args: argparse.Namespace) -> int:
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     print(f"{args.dir}: {errors} error(s), {warnings} warning(s)")
-    return 1 if errors else 0
+    if errors or not args.against:
+        return 1 if errors else 0
+    return compare(args.against, args.dir, args.store)
+
+
+def compare(old_dir: str, new_dir: str, store_url: str | None) -> int:
+    """`loket check --against OLD`: what an edit does to conversations in progress."""
+    from botcore.reload import added, plan
+
+    old, new = _load(old_dir), _load(new_dir)
+    if old is None or new is None:
+        return 1
+    live = live_states(store_url or Settings.load().store, new.idle_minutes)
+    moves = plan(old, new)
+    print(f"\nCompared with {old_dir}:")
+    if not moves:
+        print("  no state was removed or renamed: every conversation continues where it is.")
+    for m in moves:
+        count = live.get(str(m.old), 0)
+        print(
+            f"  {m.old!s:<28} -> {m.new!s:<28} ({m.how}): {count} conversation(s) in progress there"
+        )
+        if m.how == "nearest menu":
+            print(
+                f"      residents there are told the menu changed; to send them elsewhere, "
+                f"add to {m.old.dialog}.yaml:  moved_to: {{{m.old.state}: <state>}}, or "
+                f"'renamed_from: [{m.old.state}]' to the state that replaces it"
+            )
+    new_states = added(old, new)
+    if new_states:
+        print("  new states: " + ", ".join(str(r) for r in new_states))
+    return 0
+
+
+def live_states(url: str, idle_minutes: int) -> dict[str, int]:
+    """How many conversations sit in each state now (not idle, or waiting for an officer),
+    read from the store; empty when there is no file store yet."""
+    import json
+    import time
+
+    from botcore.sessions import SQLiteStore
+
+    if not url.startswith("sqlite:///") or not Path(url[len("sqlite:///") :]).is_file():
+        return {}
+    store = open_store(url)
+    assert isinstance(store, SQLiteStore)
+    since = time.time() - idle_minutes * 60
+    counts: dict[str, int] = {}
+    try:
+        with store.lock:
+            rows = store.db.execute("SELECT data, updated_at FROM sessions").fetchall()
+        for data, updated in rows:
+            session = json.loads(data)
+            if updated >= since or session.get("flags", {}).get("handover"):
+                ref = f"{session['dialog']}.{session['state']}"
+                counts[ref] = counts.get(ref, 0) + 1
+    finally:
+        asyncio.run(store.close())
+    return counts
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -69,8 +128,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     async def chat() -> None:
         engine = Engine(bundle, store)
+        watch = Path(bundle.root) if settings.reload else None
         try:
-            await ConsoleChannel(engine, sender=args.sender).run()
+            await ConsoleChannel(engine, sender=args.sender, watch=watch).run()
         finally:
             await store.close()
 
@@ -253,6 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(func=cmd_chat)
     check = sub.add_parser("check", help="check the dialogs; exit 1 if anything is wrong")
     check.add_argument("dir", nargs="?", default="dialogs")
+    check.add_argument(
+        "--against",
+        metavar="OLD_DIR",
+        help="the version in use: list removed or renamed states, the conversations in "
+        "them (from the store) and where they will go",
+    )
+    check.add_argument("--store", help="store URL (default: $LOKET_STORE)")
     check.set_defaults(func=cmd_check)
     test = sub.add_parser("test", help="run the conversation tests in DIR/tests")
     test.add_argument("dir", nargs="?", default="dialogs")

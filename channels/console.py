@@ -7,12 +7,15 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from botcore.engine import Engine
 from botcore.mailbox import Mailbox
 from botcore.messages import IncomingMessage, Reply
+from botcore.reload import DialogWatcher, Rejection
 from botcore.sessions import SQLiteStore
+from botcore.spec import DialogBundle
 
 OFFICER_POLL = 1.0  # seconds between looks for an officer's messages
 HELP = "Perintah pengembang: /reset (mulai ulang), /debug (state dan slot), /quit (keluar)"
@@ -46,8 +49,10 @@ class ConsoleChannel:
         sender: str = "warga",
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
+        watch: Path | None = None,
     ) -> None:
         self.engine = engine
+        self.watch = watch  # the dialogs folder to reload edits from
         self.sender = sender
         self.stdin = stdin
         self.stdout = stdout
@@ -62,13 +67,29 @@ class ConsoleChannel:
         loop = asyncio.get_running_loop()
         if self.interactive:
             self.print(f"loket — ketik pesan seperti di WhatsApp. {HELP}")
-        officers = asyncio.create_task(self.officers())
+        tasks = [asyncio.create_task(self.officers())]
+        if self.watch is not None:
+            watcher = DialogWatcher(self.watch, self.reloaded, self.refused)
+            tasks.append(asyncio.create_task(watcher.run()))
         try:
             await self._read(read, loop)
         finally:
-            officers.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await officers
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def reloaded(self, bundle: DialogBundle) -> None:
+        self.engine.reload(bundle)
+        self.print(f"(dialog dimuat ulang: versi {bundle.version})")
+
+    def refused(self, rejection: Rejection) -> None:
+        self.print(
+            "(perubahan dialog DITOLAK, versi lama tetap dipakai; perbaiki lalu simpan lagi:)"
+        )
+        for line in rejection.lines():
+            self.print("  " + line.replace("\n", "\n  "))
 
     async def officers(self) -> None:
         """An officer's messages for this console resident (`loket operator`), as they come."""

@@ -41,6 +41,7 @@ class Settings:
     telegram_webhook_secret: str = ""
     inbox_token: str = ""
     retry_scale: float = 1.0  # multiplies delivery back-off delays; tests make it small
+    reload: bool = True  # watch the dialogs folder and swap in checked edits
 
     @classmethod
     def load(
@@ -64,6 +65,7 @@ class Settings:
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
             inbox_token=env.get("LOKET_INBOX_TOKEN", ""),
             retry_scale=float(env.get("LOKET_RETRY_SCALE") or 1.0),
+            reload=(env.get("LOKET_RELOAD") or "1").strip().lower() not in ("0", "no", "false"),
         )
 
     def __repr__(self) -> str:  # secrets never reach a log line through repr()

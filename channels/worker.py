@@ -232,6 +232,14 @@ async def run_in_process(settings: Settings, bundle: DialogBundle, wake_fd: int)
     tasks = [asyncio.create_task(worker.run())]
     tasks += [asyncio.create_task(s.run()) for s in channels.senders.values()]
     tasks.append(asyncio.create_task(keep_reminding(store, worker.engine)))
+    if settings.reload:
+        from pathlib import Path
+
+        from botcore.reload import DialogWatcher
+
+        # The server reports refused edits; here a good one simply replaces the engine's.
+        watcher = DialogWatcher(Path(settings.dialogs), worker.engine.reload, lambda _: None)
+        tasks.append(asyncio.create_task(watcher.run(), name="dialogs-watcher"))
 
     async def watch_parent() -> None:
         while os.getppid() == parent:

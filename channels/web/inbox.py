@@ -26,6 +26,7 @@ import jinja2
 from aiohttp import web
 
 from botcore.hours import Schedule
+from botcore.reload import Rejection
 from botcore.sessions import COMPLAINT_STATUSES, SQLiteStore
 from botcore.spec import DialogBundle
 
@@ -96,11 +97,13 @@ class Inbox:
         bundle: Callable[[], DialogBundle],
         officers: list[Officer],
         wake: Callable[[], None],
+        rejected: Callable[[], Rejection | None] = lambda: None,
     ) -> None:
         self.store = store
         self.bundle = bundle
         self.officers = officers
         self.wake = wake
+        self.rejected = rejected
         self.sessions = Sessions()
         self.throttle = Throttle()
         self.live = Live(store)
@@ -206,6 +209,7 @@ class Inbox:
             flash=list(flash),
             path=request.path,
             waiting=len(views.waiting_requests(self.store)) if session else 0,
+            rejected=self.rejected(),
             **context,
         )
         flash.clear()
