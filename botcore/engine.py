@@ -20,12 +20,22 @@ from .matching import Match, Matcher, Target
 from .messages import Choice, IncomingMessage, Kind, Reply
 from .render import Renderer, short_label
 from .sessions import Session, Store
-from .spec import DialogBundle, StateRef, StateSpec
+from .spec import DialogBundle, StateRef, StateSpec, translate
 from .validators import PERSONAL_SLOT_TYPES, check, clean_text, mask, mask_number, parse_date
 
 log = logging.getLogger("loket.engine")
 
 MAX_INPUT: Final = 1000  # characters of a message that are read; the rest is cut
+# What a resident types to change the language (when the dialogs carry that language).
+LANGUAGE_WORDS: Final = {
+    "english": "en",
+    "in english": "en",
+    "inggris": "en",
+    "bahasa inggris": "en",
+    "bahasa": "id",
+    "indonesia": "id",
+    "bahasa indonesia": "id",
+}
 # Officer-side messages that are not part of a conversation with the resident.
 QUIET_ACTIONS: Final = frozenset({"remind", "notify"})
 GIVEUP_AFTER: Final = 3  # invalid answers before the bot offers an officer or the menu
@@ -72,6 +82,16 @@ class Compiled:
             (i.target for i in bundle.intents if i.id == "operator" and i.target), None
         )
         self.moves = bundle.moves()
+        # One compiled variant per language, sharing this table; a session speaks one.
+        self.variants: dict[str, Compiled] = {bundle.lang: self}
+        if bundle.lang == "id":
+            for lang in bundle.languages[1:]:
+                variant = Compiled(translate(bundle, lang))
+                variant.variants = self.variants
+                self.variants[lang] = variant
+
+    def speaking(self, lang: str) -> Compiled:
+        return self.variants.get(lang) or self.variants["id"]
 
 
 def mask_key(key: str) -> str:
@@ -122,7 +142,7 @@ class Engine:
         self, outcome: Outcome, now: datetime, compiled: Compiled | None = None
     ) -> list[Reply]:
         """Carry out the step's effects, then render what it planned to say."""
-        c = compiled or self.compiled
+        c = (compiled or self.compiled).speaking(outcome.session.lang)
         s = outcome.session
         for effect in outcome.effects:
             if effect == "open_complaint":
@@ -200,9 +220,11 @@ class Engine:
         compiled: Compiled | None = None,
     ) -> Outcome:
         c = compiled or self.compiled
+        fresh = session is None
+        if session is not None:
+            c = c.speaking(session.lang)
         b = c.bundle
         ts = now.timestamp()
-        fresh = session is None
         if session is None:
             session = Session(msg.key, b.start.dialog, b.start.state, b.version, created_at=ts)
         out = Outcome(session)
@@ -246,6 +268,14 @@ class Engine:
         session.add_turn("in", text or f"[{msg.kind.value}]", ts, b.turns_kept)
         if session.flags.get("handover"):
             self._handed_over(c, out, run, msg, text)
+            return out
+        spoken = " ".join(c.matcher.normalise(text)) if msg.kind == Kind.TEXT else ""
+        lang = LANGUAGE_WORDS.get(spoken)
+        if lang is not None and lang in c.variants:
+            session.lang = lang
+            out.why = f"the resident chose the language '{lang}'"
+            out.plan.append(_Say(c.variants[lang].bundle.texts.language))
+            out.plan.append(_Say(state=StateRef(session.dialog, session.state)))
             return out
         if moved == "moved":
             # What they typed answered a question that no longer exists: say so, show where

@@ -11,6 +11,7 @@ from typing import Final
 from .errors import Problem
 from .spec import (
     ACTION_SLOTS,
+    FIELDS,
     DialogBundle,
     Pos,
     StateRef,
@@ -117,6 +118,73 @@ def _renames(
     return problems
 
 
+def _translations(bundle: DialogBundle) -> list[Problem]:
+    """With English switched on (bot.yaml's en: texts), every text without English is
+    reported: residents who chose English would read it in Indonesian."""
+    if not bundle.texts_en:
+        return []
+    out: list[Problem] = []
+    bot_pos = Pos(f"{bundle.root.rstrip('/').split('/')[-1]}/bot.yaml", 1, 1)
+    for key, spec in FIELDS["texts"].items():
+        said = str(getattr(bundle.texts, key, ""))
+        if spec.type == "str" and said and key not in bundle.texts_en:
+            out.append(
+                _problem(
+                    bot_pos,
+                    f"the bot's text '{key}' has no English",
+                    f"Add '{key}: ...' under 'en: texts:' in bot.yaml.",
+                    "warning",
+                )
+            )
+    for flow in bundle.flows.values():
+        states = list(flow.states.values())
+        if not flow.en and not any(st.en or any(c.en for c in st.choices) for st in states):
+            out.append(
+                _problem(
+                    Pos(flow.file, 1, 1),
+                    f"dialog '{flow.name}' has no English texts: residents who chose English "
+                    "read it in Indonesian",
+                    "Add 'en: {say: ...}' to its states and 'en: {label: ...}' to its choices.",
+                    "warning",
+                )
+            )
+            continue
+        if flow.fallback and "fallback" not in flow.en:
+            out.append(
+                _problem(
+                    Pos(flow.file, 1, 1),
+                    f"the fallback of dialog '{flow.name}' has no English",
+                    "Add 'en: {fallback: ...}' at the top of the file.",
+                    "warning",
+                )
+            )
+        for st in states:
+            wanted = [k for k in ("say", "fallback") if getattr(st, k)]
+            if st.ask:
+                wanted += ["reprompt", "example"]
+            missing = [k for k in wanted if k not in st.en]
+            if missing:
+                out.append(
+                    _problem(
+                        st.pos,
+                        f"state '{st.ref}' has no English {', '.join(missing)}",
+                        "Add " + ", ".join(f"'{k}: ...'" for k in missing) + " under its 'en:'.",
+                        "warning",
+                    )
+                )
+            for c in st.choices:
+                if "label" not in c.en:
+                    out.append(
+                        _problem(
+                            c.pos,
+                            f"choice '{c.id}' of state '{st.ref}' has no English label",
+                            f"Add 'en: {{label: ...}}' to the choice (now '{c.label}').",
+                            "warning",
+                        )
+                    )
+    return out
+
+
 def lint(bundle: DialogBundle) -> list[Problem]:
     problems: list[Problem] = []
     all_states = [str(s.ref) for f in bundle.flows.values() for s in f.states.values()]
@@ -155,6 +223,7 @@ def lint(bundle: DialogBundle) -> list[Problem]:
             check_ref(intent.target, intent.pos, f"intent '{intent.id}'")
 
     problems += _renames(bundle, check_ref)
+    problems += _translations(bundle)
     slots = slot_names(bundle)
     check_texts = []
     for flow in bundle.flows.values():

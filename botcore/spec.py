@@ -67,6 +67,11 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
             "Removed states and where residents in them go: old_name: new_target",
             item="moves",
         ),
+        "en": Field("map", "English title and fallback of this dialog", item="flow_en"),
+    },
+    "flow_en": {
+        "title": Field("str", "The title in English"),
+        "fallback": Field("str", "The fallback in English"),
     },
     "moves": {},  # free names: each key a removed state, each value a target
     "state": {
@@ -84,6 +89,14 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "renamed_from": Field(
             "strlist", "Former names of this state, so residents in it stay here after a rename"
         ),
+        "en": Field("map", "English texts of this state", item="state_en"),
+    },
+    "state_en": {
+        "say": Field("str", "What the state says, in English"),
+        "fallback": Field("str", "The state's fallback, in English"),
+        "reprompt": Field("str", "The question's reprompt, in English"),
+        "example": Field("str", "The question's example, in English"),
+        "keywords": Field("strlist", "English words that lead here (added to the others)"),
     },
     "choice": {
         "id": Field("str", "Stable id of the choice (buttons send it back)", True),
@@ -91,6 +104,12 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "description": Field("str", "Second line in a WhatsApp list, at most 72 characters"),
         "keywords": Field("strlist", "Words and phrases that select this choice"),
         "goto": Field("ref", "Target state: name, or dialog.state", True),
+        "en": Field("map", "English label, description and keywords", item="choice_en"),
+    },
+    "choice_en": {
+        "label": Field("str", "The button text in English (same limits)"),
+        "description": Field("str", "The list row's second line in English"),
+        "keywords": Field("strlist", "English words that select this choice"),
     },
     "ask": {
         "slot": Field("str", "Name of the slot to fill ({slot.name} in texts)", True),
@@ -110,6 +129,10 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "texts": Field("map", "The bot's own texts", True, item="texts"),
         "intents": Field("list", "Global intents, understood in every state", True, item="intent"),
         "normalise": Field("map", "Words typed by residents and what they mean", item="words"),
+        "en": Field("map", "English: the bot's own texts", item="bot_en"),
+    },
+    "bot_en": {
+        "texts": Field("map", "The bot's own texts in English", item="texts_en"),
     },
     "texts": {
         "greeting": Field("str", "Said before the first answer to a new resident", True),
@@ -131,6 +154,7 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "queue_again": Field("str", "Asked again while the office is still closed"),
         "queue_still": Field("str", "Reminder: the request is still waiting for an officer"),
         "menu_changed": Field("str", "Said when the resident's place in a dialog was removed"),
+        "language": Field("str", "Said when the resident switches to this language"),
     },
     "intent": {
         "id": Field("str", "Name of the intent", True),
@@ -196,6 +220,9 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "exclude": Field("list", "Dates the office works despite the calendar"),
     },
 }
+# The bot's texts in English: the same keys, none required (missing ones stay Indonesian).
+FIELDS["texts_en"] = {k: replace(f, required=False) for k, f in FIELDS["texts"].items()}
+LANGUAGES: Final = ("id", "en")
 DEFAULT_SKIP_WORDS: Final = ("lewati", "skip", "-")
 DEFAULT_STALE: Final = "Menu ini sudah kedaluwarsa. Berikut menu yang berlaku sekarang:"
 DEFAULT_OPERATOR_TAKE: Final = "Pertanyaan Anda sedang ditangani oleh petugas:"
@@ -212,6 +239,7 @@ OPTIONAL_TEXTS: Final = {
     "queue_again": DEFAULT_QUEUE_AGAIN,
     "queue_still": "Pertanyaan Anda masih dalam antrean. Mohon menunggu, petugas akan membalas.",
     "menu_changed": "Mohon maaf, menu kami baru saja diperbarui. Silakan lanjutkan dari sini:",
+    "language": "Baik, kita lanjutkan dalam Bahasa Indonesia. Type ENGLISH for English.",
 }
 SHORTCUT_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
 MAX_LABEL: Final = 30
@@ -246,6 +274,7 @@ class ChoiceSpec:
     description: str = ""
     keywords: tuple[str, ...] = ()
     pos: Pos = Pos("")
+    en: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +305,7 @@ class StateSpec:
     actions: tuple[str, ...] = ()
     pos: Pos = Pos("")
     renamed_from: tuple[StateRef, ...] = ()
+    en: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +317,7 @@ class FlowSpec:
     states: Mapping[str, StateSpec]
     file: str
     moved_to: Mapping[StateRef, tuple[StateRef, Pos]] = field(default_factory=dict)
+    en: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +402,7 @@ class Texts:
     queue_again: str = ""
     queue_still: str = ""
     menu_changed: str = ""
+    language: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,6 +426,13 @@ class DialogBundle:
     warnings: tuple[Problem, ...] = ()
     quick_replies: Mapping[str, str] = field(default_factory=dict)  # shortcut -> text
     labels: tuple[str, ...] = ()
+    texts_en: Mapping[str, Any] = field(default_factory=dict)  # the bot's texts in English
+    lang: str = "id"  # the language this bundle speaks (see translate)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Indonesian always; English when bot.yaml carries English texts."""
+        return ("id", "en") if self.texts_en else ("id",)
 
     def state(self, ref: StateRef) -> StateSpec:
         return self.flows[ref.dialog].states[ref.state]
@@ -600,6 +639,7 @@ class _Loader:
         self.office: dict[str, str] = {}
         self.schedule: ScheduleSpec | None = None
         self.quick_replies: dict[str, str] = {}
+        self.texts_en: dict[str, Any] = {}
         self.labels: list[str] = []
         self.digest = hashlib.sha256()
 
@@ -621,6 +661,22 @@ class _Loader:
     unreadable = False
 
     # flows ----------------------------------------------------------------------------------
+
+    def english(self, file: str, parent: MarkedMap, kind: str, where: str) -> dict[str, Any]:
+        """The `en:` block of a flow, state or choice: its English texts, as read."""
+        raw = self.r.value(file, parent, "en", kind, where)
+        if raw is None:
+            return {}
+        item = FIELDS[kind]["en"].item
+        b = self.r.block(file, raw, item, f"'en' of {where}")
+        if b is None:
+            return {}
+        out = {}
+        for key in FIELDS[item]:
+            value = self.r.value(file, b, key, item, f"'en' of {where}")
+            if value is not None:
+                out[key] = value
+        return out
 
     def flow(self, path: Path) -> None:
         file = self.rel(path)
@@ -685,6 +741,7 @@ class _Loader:
             states=MappingProxyType(parsed),
             file=file,
             moved_to=MappingProxyType(moved),
+            en=MappingProxyType(self.english(file, data, "flow", "the dialog file")),
         )
         self.flow_marks[name] = data
 
@@ -737,6 +794,7 @@ class _Loader:
                     description=self.r.value(file, c, "description", "choice", cwhere) or "",
                     keywords=self.r.value(file, c, "keywords", "choice", cwhere) or (),
                     pos=_pos(file, c.pos),
+                    en=MappingProxyType(self.english(file, c, "choice", cwhere)),
                 )
             )
         ask = None
@@ -785,6 +843,7 @@ class _Loader:
             actions=get("action") or (),
             pos=_pos(file, at),
             renamed_from=tuple(_ref(old, dialog) for old in get("renamed_from") or ()),
+            en=MappingProxyType(self.english(file, block, "state", where)),
         )
 
     # data -----------------------------------------------------------------------------------
@@ -1055,6 +1114,13 @@ class _Loader:
                     for name, default in OPTIONAL_TEXTS.items():
                         values[name] = values[name] or default
                     texts = Texts(**values, skip_words=skip)
+        english = self.english(file, b, "bot", "bot.yaml")
+        if "texts" in english:
+            t = self.r.block(file, english["texts"], "texts_en", "'en: texts' of bot.yaml")
+            for key in FIELDS["texts_en"]:
+                value = None if t is None else self.r.value(file, t, key, "texts_en", "'en: texts'")
+                if value is not None:
+                    self.texts_en[key] = value
         intents: list[IntentSpec] = []
         for i, raw in enumerate(intents_raw or ()):
             where = f"intent {i + 1} of bot.yaml"
@@ -1200,6 +1266,7 @@ def _load(root: Path) -> tuple[DialogBundle | None, list[Problem]]:
         version=loader.digest.hexdigest()[:12],
         quick_replies=MappingProxyType(loader.quick_replies),
         labels=tuple(loader.labels),
+        texts_en=MappingProxyType(loader.texts_en),
     )
     return bundle, r.problems
 
@@ -1207,3 +1274,57 @@ def _load(root: Path) -> tuple[DialogBundle | None, list[Problem]]:
 def template_names(text: str) -> list[str]:
     """The {names} a text refers to, in order."""
     return [m[1] for m in TEMPLATE_RE.finditer(text) if m[1] is not None]
+
+
+def translate(bundle: DialogBundle, lang: str) -> DialogBundle:
+    """The same dialogs speaking `lang`: every text that has a translation uses it, the rest
+    stays Indonesian. Keywords of both languages are understood, and so are the Indonesian
+    labels, so a resident who switched can still type what they see in the other language."""
+    if lang == "id" or lang == bundle.lang:
+        return bundle
+
+    def choice(c: ChoiceSpec) -> ChoiceSpec:
+        label = c.en.get("label") or c.label
+        keywords = (
+            *c.keywords,
+            *c.en.get("keywords", ()),
+            *((c.label,) if label != c.label else ()),
+        )
+        return replace(
+            c, label=label, description=c.en.get("description") or c.description, keywords=keywords
+        )
+
+    def state(st: StateSpec) -> StateSpec:
+        en = st.en
+        ask = st.ask
+        if ask is not None:
+            ask = replace(
+                ask,
+                reprompt=en.get("reprompt") or ask.reprompt,
+                example=en.get("example") or ask.example,
+            )
+        return replace(
+            st,
+            say=en.get("say") or st.say,
+            fallback=en.get("fallback") or st.fallback,
+            keywords=(*st.keywords, *en.get("keywords", ())),
+            choices=tuple(choice(c) for c in st.choices),
+            ask=ask,
+        )
+
+    flows = {
+        name: replace(
+            f,
+            title=f.en.get("title") or f.title,
+            fallback=f.en.get("fallback") or f.fallback,
+            states=MappingProxyType({n: state(st) for n, st in f.states.items()}),
+        )
+        for name, f in bundle.flows.items()
+    }
+    texts = bundle.texts
+    changes = {k: v for k, v in bundle.texts_en.items() if k != "skip_words"}
+    if "skip_words" in bundle.texts_en:
+        changes["skip_words"] = (*texts.skip_words, *bundle.texts_en["skip_words"])
+    return replace(
+        bundle, flows=MappingProxyType(flows), texts=replace(texts, **changes), lang=lang
+    )

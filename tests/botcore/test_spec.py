@@ -163,8 +163,15 @@ def test_chat_refuses_a_broken_tree(tree: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_the_bundled_dialogs_are_clean() -> None:
+    """No errors, and no warnings but the dialogs not yet translated into English."""
     root = Path(__file__).resolve().parents[2] / "dialogs"
-    assert [str(p) for p in check_dialogs(root)] == []
+    untranslated = [p.file for p in check_dialogs(root) if "has no English texts" in p.message]
+    others = [str(p) for p in check_dialogs(root) if "has no English texts" not in p.message]
+    assert others == []
+    assert untranslated == [
+        f"dialogs/{name}.yaml"
+        for name in ("ikd", "kantor", "kk", "ktp", "pengaduan", "petugas", "surat")
+    ]
 
 
 def test_quick_replies_and_labels_are_checked(tree: Path) -> None:
