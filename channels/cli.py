@@ -1,4 +1,4 @@
-"""The `loket` command: chat, check, test (and, as channels arrive, serve)."""
+"""The `loket` command: chat, check, test, schema, graph, serve, and the officers' tools."""
 
 from __future__ import annotations
 
@@ -58,6 +58,23 @@ def cmd_test(args: argparse.Namespace) -> int:
         print("states no test visits: " + ", ".join(report.unvisited))
     print(f"conversation tests: {passed} passed, {len(report.failures)} failed")
     return 0 if report.ok else 1
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from botcore.schema import SCHEMA_FILE, schema_text
+
+    if not args.write:
+        sys.stdout.write(schema_text())
+        return 0
+    path = Path(args.dialogs or Settings.load().dialogs) / SCHEMA_FILE
+    if path.exists() and path.read_text(encoding="utf-8") == schema_text():
+        print(f"{path} is up to date")
+        return 0
+    path.write_text(schema_text(), encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -282,6 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="run the conversation tests in DIR/tests")
     test.add_argument("dir", nargs="?", default="dialogs")
     test.set_defaults(func=cmd_test)
+    schema = sub.add_parser("schema", help="print the JSON Schema of dialog files")
+    schema.add_argument("--write", action="store_true", help="write it to DIALOGS/schema.json")
+    schema.add_argument("--dialogs", help="dialogs folder (default: $LOKET_DIALOGS or dialogs/)")
+    schema.set_defaults(func=cmd_schema)
     serve = sub.add_parser("serve", help="the HTTP server: WhatsApp webhook, health check")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
