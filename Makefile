@@ -37,6 +37,9 @@ bench: $(STAMP)  ## benchmarks; figures are ratios against a baseline of the sam
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/telegram.py
 
+graph: $(STAMP)  ## draw every dialog into graphs/: Mermaid, and SVG where Graphviz is installed
+	$(BIN)/loket graph --dialogs dialogs --out graphs $$(ls dialogs/*.yaml | xargs -n1 basename | sed 's/\.yaml$$//' | grep -vx bot)
+
 serve: $(STAMP)
 	$(BIN)/loket serve
 

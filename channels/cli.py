@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from botcore.convtest import run_tests
@@ -61,8 +62,6 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from botcore.schema import SCHEMA_FILE, schema_text
 
     if not args.write:
@@ -75,6 +74,63 @@ def cmd_schema(args: argparse.Namespace) -> int:
     path.write_text(schema_text(), encoding="utf-8")
     print(f"wrote {path}")
     return 0
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from botcore.graph import diagram, to_dot, to_mermaid
+    from botcore.spec import StateRef
+
+    folder = args.dialogs or Settings.load().dialogs
+    bundle = _load(folder)
+    if bundle is None:
+        return 2
+    missing = [d for d in args.dialog if d not in bundle.flows]
+    if missing:
+        known = ", ".join(sorted(bundle.flows))
+        print(
+            f"loket: there is no dialog '{missing[0]}' in {folder} (known: {known})",
+            file=sys.stderr,
+        )
+        return 2
+    report = asyncio.run(run_tests(bundle))
+    unvisited = {StateRef(*ref.split(".", 1)) for ref in report.unvisited}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for dialog in args.dialog:
+        drawn = diagram(bundle, dialog, unvisited)
+        mmd = out / f"{dialog}.mmd"
+        mmd.write_text(to_mermaid(drawn), encoding="utf-8")
+        print(f"wrote {mmd}")
+        svg = out / f"{dialog}.svg"
+        skipped = _draw_svg(to_dot(drawn), svg)
+        print(f"SVG skipped: {skipped}" if skipped else f"wrote {svg}")
+        untested = [n.label for n in drawn.untested]
+        states = sum(n.kind == "state" for n in drawn.nodes)
+        print(
+            f"{dialog}: {states} states, {len(untested)} that no conversation test visits"
+            + (f" (drawn dashed red): {', '.join(untested)}" if untested else "")
+        )
+    return 0
+
+
+def _draw_svg(dot: str, path: Path) -> str:
+    """Render DOT to SVG with Graphviz's `dot`, or pygraphviz; else say why not."""
+    import shutil
+    import subprocess
+
+    program = shutil.which("dot")
+    if program is not None:
+        subprocess.run([program, "-Tsvg", "-o", str(path)], input=dot.encode(), check=True)
+        return ""
+    try:
+        import pygraphviz
+    except ImportError:
+        return (
+            "Graphviz's 'dot' is not on PATH and pygraphviz is not installed "
+            "(apt-get install graphviz, or pip install pygraphviz)"
+        )
+    pygraphviz.AGraph(string=dot).draw(str(path), format="svg", prog="dot")
+    return ""
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -303,6 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--write", action="store_true", help="write it to DIALOGS/schema.json")
     schema.add_argument("--dialogs", help="dialogs folder (default: $LOKET_DIALOGS or dialogs/)")
     schema.set_defaults(func=cmd_schema)
+    graph = sub.add_parser("graph", help="draw a dialog: Mermaid text, and SVG with Graphviz")
+    graph.add_argument("dialog", nargs="+", help="the dialog's name, e.g. ktp (or several)")
+    graph.add_argument("--out", default=".", help="folder for DIALOG.mmd and DIALOG.svg")
+    graph.add_argument("--dialogs", help="dialogs folder (default: $LOKET_DIALOGS or dialogs/)")
+    graph.set_defaults(func=cmd_graph)
     serve = sub.add_parser("serve", help="the HTTP server: WhatsApp webhook, health check")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
