@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check bench serve graph clean chromium
+.PHONY: run test lint check schema bench serve graph clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,11 +33,17 @@ lint: $(STAMP)  ## never changes files, so CI can run it
 check: $(STAMP)  ## validate the dialogs
 	$(BIN)/loket check dialogs
 
+schema: $(STAMP)  ## rewrite dialogs/schema.json from the format in botcore/spec.py
+	$(BIN)/loket schema --write --dialogs dialogs
+
 bench: $(STAMP)  ## benchmarks; figures are ratios against a baseline of the same run
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/telegram.py
+
+graph: $(STAMP)  ## draw every dialog into graphs/: Mermaid, and SVG where Graphviz is installed
+	$(BIN)/loket graph --dialogs dialogs --out graphs $$(ls dialogs/*.yaml | xargs -n1 basename | sed 's/\.yaml$$//' | grep -vx bot)
 
 serve: $(STAMP)
 	$(BIN)/loket serve

@@ -10,7 +10,8 @@
             expect: {contains: Layanan KTP-el}
 
 `expect` keys: state, contains, not_contains (text or list; case-insensitive), matches (a
-regular expression), choices (labels or ids that must be offered).
+regular expression), choices (labels or ids that must be offered). The format is declared with
+the dialogs' own (spec.FIELDS: tests, test, turn, expect) and checked before anything runs.
 """
 
 from __future__ import annotations
@@ -27,13 +28,11 @@ from .errors import Problem
 from .lint import edges
 from .messages import IncomingMessage, Kind, Reply
 from .sessions import MemoryStore
-from .spec import DialogBundle, StateRef
+from .spec import DialogBundle, StateRef, check_format
 from .yamlpos import MarkedList, MarkedMap, load_yaml
 
 DEFAULT_NOW: Final = "2026-12-07 09:00"  # a Monday, office open
 TURN_GAP: Final = timedelta(seconds=20)
-EXPECT_KEYS: Final = ("state", "contains", "not_contains", "matches", "choices")
-TURN_KEYS: Final = ("say", "tap", "kind", "expect")
 
 
 @dataclass(slots=True)
@@ -111,21 +110,15 @@ async def run_tests(bundle: DialogBundle, folder: Path | None = None) -> Report:
     tz = ZoneInfo(bundle.schedule.timezone if bundle.schedule else "Asia/Jakarta")
     for path in sorted(folder.glob("*.yaml")):
         display = str(path)
+        before = len(report.problems)
         data = load_yaml(path, display, report.problems)
-        if data is None:
+        if len(report.problems) > before:
             continue
-        tests = data.get("tests") if isinstance(data, MarkedMap) else None
-        if not isinstance(tests, MarkedList):
-            report.problems.append(
-                Problem(display, 1, 1, "a test file needs 'tests:' with a list of tests")
-            )
+        problems = check_format(display, data, "tests", "the test file")
+        if problems:
+            report.problems += problems
             continue
-        for i, test in enumerate(tests):
-            if not isinstance(test, MarkedMap) or not isinstance(test.get("turns"), MarkedList):
-                report.problems.append(
-                    Problem(display, tests.item_pos[i][0], 1, "a test needs 'name:' and 'turns:'")
-                )
-                continue
+        for test in data["tests"]:
             report.tests += 1
             await _run_one(bundle, display, test, tz, report, declared)
     report.unvisited = sorted(
@@ -169,25 +162,7 @@ async def _run_one(
     turns: MarkedList = test["turns"]
     for n, turn in enumerate(turns, 1):
         line = turns.item_pos[n - 1][0]
-        if not isinstance(turn, MarkedMap) or not ({"say", "tap", "kind"} & set(turn)):
-            report.problems.append(
-                Problem(file, line, 1, f"turn {n} of '{name}' needs 'say:' or 'tap:'")
-            )
-            return
-        unknown = set(turn) - set(TURN_KEYS)
         expect = turn.get("expect") or MarkedMap()
-        unknown |= set(expect) - set(EXPECT_KEYS) if isinstance(expect, MarkedMap) else set()
-        if unknown:
-            report.problems.append(
-                Problem(
-                    file,
-                    line,
-                    1,
-                    f"unknown key(s) {sorted(unknown)} in turn {n} of '{name}'",
-                    f"Turns take {TURN_KEYS}; expect takes {EXPECT_KEYS}.",
-                )
-            )
-            return
         at = now + TURN_GAP * n
         if "tap" in turn:
             cid = str(turn["tap"])

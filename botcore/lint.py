@@ -1,36 +1,59 @@
-"""Checks across a loaded dialog bundle: targets, reachability, dead ends, templates, limits."""
+"""Checks across a loaded dialog bundle: targets, reachability, dead ends, templates, limits.
+
+Beyond the graph: every choice must fit each channel the bot is written for (bot.yaml
+`channels:`, default all): WhatsApp button and list-row titles and descriptions, Telegram's
+callback data in bytes. A text's longest rendering, with office facts, service details and the
+longest answers filled in, is held against each channel's message length. A template's
+{slot.x} is checked along the moves into its state (may it be missing there?), and a slot
+asked for but never shown or passed on is reported: residents should not give data that
+nobody reads.
+"""
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import Final
+from typing import Any, Final
 
 from .errors import Problem
+from .render import MISSING, service_fields
 from .spec import (
+    ACTION_READS,
     ACTION_SLOTS,
+    ACTIONS_KEEPING_SLOTS,
     FIELDS,
+    TEMPLATE_RE,
     DialogBundle,
     Pos,
     StateRef,
     StateSpec,
     template_names,
+    translate,
 )
 
-# Platform limits (reference/protocols.md §2.2, §3.5).
+# Platform limits (reference/protocols.md §2.2, §3.5), as channels/whatsapp/render.py and
+# channels/telegram/render.py apply them. WhatsApp's list button ("Pilih") and section title
+# ("Pilihan") are the renderer's own words, within their 20 and 24 characters.
 WA_BUTTON_TITLE: Final = 20
 WA_LIST_ROW_TITLE: Final = 24
 WA_LIST_ROW_DESCRIPTION: Final = 72
 WA_LIST_ROWS: Final = 10
 WA_BUTTONS: Final = 3
 WA_TEXT: Final = 4096
+WA_BUTTON_BODY: Final = 1024  # the text above reply buttons
+WA_LIST_BODY: Final = 4096
 WA_ROW_ID: Final = 200
-TG_CALLBACK_DATA: Final = 64
-CHOICE_ID_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_:-]*$")
-# Telegram callback data is "<state version tag>|<choice id>"; keep room for the tag.
-CHOICE_ID_MAX_BYTES: Final = TG_CALLBACK_DATA - 16
+TG_TEXT: Final = 4096
+TG_CALLBACK_DATA: Final = 64  # bytes of UTF-8: the choice id is the callback data
+
+# The longest values a text may receive, for estimating its longest rendering.
+ANSWER_LONGEST: Final = 1000  # engine.MAX_INPUT: what is read of a resident's message
+SLOT_LONGEST: Final = {"nik": 16, "kk": 16, "phone": 16, "date": 10, "ticket": 15, "number": 12}
+ACTION_SLOT_LONGEST: Final = {"tiket": 15, "antrian": 4, "status_tiket": 300}
+HOURS_LONGEST: Final = {"status": 200, "today": 160, "weekly": 450, "next_open": 80}
+# Slots read by a check rather than shown: a NIK is checked against the birth date if asked.
+VALIDATOR_READS: Final = {"nik": ("tanggal_lahir",)}
 
 HOURS_NAMES: Final = ("status", "today", "weekly", "next_open")
 SERVICE_NAMES: Final = (
@@ -186,6 +209,22 @@ def _translations(bundle: DialogBundle) -> list[Problem]:
 
 
 def lint(bundle: DialogBundle) -> list[Problem]:
+    problems = _graph(bundle)
+    problems += _text_lengths(bundle)
+    problems += _slot_flow(bundle)
+    for lang in bundle.languages[1:]:
+        # Translated labels and texts must fit the channels too; each problem once.
+        english = translate(bundle, lang)
+        seen = {str(p) for p in problems}
+        more = [*_text_lengths(english)]
+        for flow in english.flows.values():
+            for st in flow.states.values():
+                more += _check_choices(st, f"state '{st.ref}' ({lang})", english.channels)
+        problems += [p for p in more if str(p) not in seen]
+    return problems
+
+
+def _graph(bundle: DialogBundle) -> list[Problem]:
     problems: list[Problem] = []
     all_states = [str(s.ref) for f in bundle.flows.values() for s in f.states.values()]
 
@@ -297,18 +336,19 @@ def lint(bundle: DialogBundle) -> list[Problem]:
             if st.ask:
                 check_texts.append((st.ask.reprompt, st.ask.pos, f"'reprompt' of {where}"))
                 check_texts.append((st.ask.example, st.ask.pos, f"'example' of {where}"))
-            problems += _check_choices(st, where)
+            problems += _check_choices(st, where, bundle.channels)
 
     for name, text in _texts(bundle):
         check_texts.append((text, bot_pos, f"text '{name}' in bot.yaml"))
     for text, pos, what in check_texts:
         problems += _check_template(bundle, text, pos, what, slots)
-        if len(text) > WA_TEXT:
+        if len(text) > WA_TEXT and {"whatsapp", "telegram"} & set(bundle.channels):
             problems.append(
                 _problem(
                     pos,
                     f"{what} is {len(text)} characters long",
-                    f"WhatsApp and Telegram take at most {WA_TEXT}; split it.",
+                    f"WhatsApp and Telegram take at most {WA_TEXT} in one message; split it "
+                    "into states of their own, reached by choices.",
                 )
             )
     problems += _reachability(bundle)
@@ -322,9 +362,35 @@ def _texts(bundle: DialogBundle) -> Iterator[tuple[str, str]]:
             yield name, value
 
 
-def _check_choices(st: StateSpec, where: str) -> list[Problem]:
+def _check_choices(st: StateSpec, where: str, channels: tuple[str, ...]) -> list[Problem]:
     problems = []
     n = len(st.choices)
+    whatsapp = "whatsapp" in channels
+    if "telegram" in channels:
+        for c in st.choices:
+            size = len(c.id.encode())
+            if size > TG_CALLBACK_DATA:
+                problems.append(
+                    _problem(
+                        c.pos,
+                        f"choice id '{c.id}' in {where} is {size} bytes long",
+                        f"Telegram buttons carry at most {TG_CALLBACK_DATA} bytes; use a shorter "
+                        f"id, e.g. '{c.id[:20]}'.",
+                    )
+                )
+    if not whatsapp:
+        return problems
+    for c in st.choices:
+        if len(c.id) > WA_ROW_ID:
+            problems.append(
+                _problem(
+                    c.pos,
+                    f"choice id of '{c.id[:20]}…' in {where} has {len(c.id)} characters",
+                    f"WhatsApp list rows take ids of at most {WA_ROW_ID}; residents would see "
+                    "numbered text. Use a shorter id.",
+                    "warning",
+                )
+            )
     if n > WA_LIST_ROWS:
         problems.append(
             _problem(
@@ -338,16 +404,6 @@ def _check_choices(st: StateSpec, where: str) -> list[Problem]:
     labels: dict[str, str] = {}
     for c in st.choices:
         cwhere = f"choice '{c.id}' of {where}"
-        if not CHOICE_ID_RE.match(c.id) or len(c.id.encode()) > CHOICE_ID_MAX_BYTES:
-            problems.append(
-                _problem(
-                    c.pos,
-                    f"choice id '{c.id}' in {where} is not valid",
-                    "Use lower-case letters, digits, '_', '-' or ':', at most "
-                    f"{CHOICE_ID_MAX_BYTES} characters (Telegram buttons carry "
-                    f"at most {TG_CALLBACK_DATA} bytes).",
-                )
-            )
         if len(c.label) > WA_LIST_ROW_TITLE:
             problems.append(
                 _problem(
@@ -459,4 +515,250 @@ def _reachability(bundle: DialogBundle) -> list[Problem]:
                         "residents can ask for it, or remove it.",
                     )
                 )
+    return problems
+
+
+# --- how long texts may become -----------------------------------------------------------------
+
+
+class _Longest:
+    """The longest a template may become once its {names} are filled in (an estimate: office
+    facts and service details as they are, answers at their longest, hours at their longest)."""
+
+    def __init__(self, bundle: DialogBundle) -> None:
+        self.office = bundle.office
+        free = bundle.texts.free_notice
+        self.services = {sid: service_fields(s, free) for sid, s in bundle.services.items()}
+        self.slots = dict(ACTION_SLOT_LONGEST)
+        for flow in bundle.flows.values():
+            for st in flow.states.values():
+                if st.ask:
+                    longest = _answer_longest(st.ask.type, st.ask.min, st.ask.max)
+                    self.slots[st.ask.slot] = max(self.slots.get(st.ask.slot, 0), longest)
+        t = bundle.texts
+        self.slots["kabar_antrean"] = max(
+            self.length(x) for x in (t.queue_open, t.queue_closed, t.queue_again)
+        )
+
+    def length(self, template: str, depth: int = 0) -> int:
+        total, end = 0, 0
+        for m in TEMPLATE_RE.finditer(template):
+            total += m.start() - end + (1 if m[1] is None else self.value(m[1], depth))
+            end = m.end()
+        return total + len(template) - end
+
+    def value(self, name: str, depth: int) -> int:
+        ns, _, rest = name.partition(".")
+        text: str | None = None
+        if ns == "office":
+            text = self.office.get(rest)
+        elif ns == "service":
+            sid, _, fld = rest.partition(".")
+            text = self.services.get(sid, {}).get(fld)
+        elif ns == "slot":
+            return self.slots.get(rest, len(MISSING))
+        elif ns == "hours":
+            return HOURS_LONGEST.get(rest, len(MISSING))
+        if text is None or depth > 8:
+            return len(MISSING)
+        return self.length(text, depth + 1)
+
+
+def _answer_longest(kind: str, low: int | None, high: int | None) -> int:
+    if kind == "text":
+        return min(high, ANSWER_LONGEST) if high is not None else ANSWER_LONGEST
+    if kind == "number" and (low is not None or high is not None):
+        return max(len(str(low or 0)), len(str(high or 0)))
+    return SLOT_LONGEST.get(kind, ANSWER_LONGEST)
+
+
+def whatsapp_form(st: StateSpec) -> str:
+    """How the WhatsApp renderer shows a state's choices: buttons, list or numbered text."""
+    n = len(st.choices)
+    labels = [c.label for c in st.choices]
+    distinct = len({x.strip().casefold() for x in labels}) == n and all(x.strip() for x in labels)
+    longest = max((len(x) for x in labels), default=0)
+    if not n:
+        return "none"
+    if distinct and n <= WA_BUTTONS and longest <= WA_BUTTON_TITLE:
+        return "buttons"
+    if distinct and n <= WA_LIST_ROWS and longest <= WA_LIST_ROW_TITLE:
+        return "list"
+    return "text"
+
+
+def _text_lengths(bundle: DialogBundle) -> list[Problem]:
+    channels = set(bundle.channels)
+    if not channels & {"whatsapp", "telegram"}:
+        return []
+    longest = _Longest(bundle)
+    problems = []
+    for flow in bundle.flows.values():
+        for st in flow.states.values():
+            if len(st.say) > WA_TEXT:
+                continue  # reported as written
+            parts = [longest.length(st.say)] if st.say else []
+            if st.service in longest.services:
+                parts.append(longest.length(longest.services[st.service]["detail"]))
+            if st.ref == bundle.start:
+                t = bundle.texts
+                parts.append(max(longest.length(t.greeting), longest.length(t.idle_restart)))
+            size = sum(parts) + 2 * max(len(parts) - 1, 0)
+            form = whatsapp_form(st) if "whatsapp" in channels else "none"
+            if form == "text":
+                size += sum(len(c.label) + len(c.description) + 6 for c in st.choices)
+            what = f"the answer of state '{st.ref}'"
+            if size > WA_TEXT:
+                names = " and ".join(c for c in ("WhatsApp", "Telegram") if c.lower() in channels)
+                parts_n = -(-size // WA_TEXT)
+                problems.append(
+                    _problem(
+                        st.pos,
+                        f"{what} may be up to {size} characters with its values filled in",
+                        f"{names} send at most {WA_TEXT} in one message, so it may come in "
+                        f"{parts_n} parts. Shorten 'say', or move part of it to a state of its "
+                        "own, reached by a choice.",
+                        "warning",
+                    )
+                )
+            elif form == "buttons" and len(st.say.strip()) > WA_BUTTON_BODY:
+                # Only the editor's own words: service details and answers that make a text
+                # longer are sent as a message of their own, which is what the renderer is for.
+                problems.append(
+                    _problem(
+                        st.pos,
+                        f"'say' of state '{st.ref}' has {len(st.say.strip())} characters",
+                        f"WhatsApp puts at most {WA_BUTTON_BODY} above reply buttons, so this "
+                        "text comes as a message of its own and the buttons after it under "
+                        f"'Silakan pilih:'. Shorten it to {WA_BUTTON_BODY}, or move part of it "
+                        "to a state of its own.",
+                        "warning",
+                    )
+                )
+    return problems
+
+
+# --- slots along the moves ---------------------------------------------------------------------
+
+
+class _Moves:
+    """The declared moves between states, with what each move fills in, for following slots."""
+
+    def __init__(self, bundle: DialogBundle) -> None:
+        self.bundle = bundle
+        self.out: dict[StateRef, list[tuple[StateRef, str]]] = {}
+        for flow in bundle.flows.values():
+            start = StateRef(flow.name, flow.start)
+            for st in flow.states.values():
+                moves = [(c.target, "") for c in st.choices]
+                if st.next and st.ask:
+                    moves.append((st.next, st.ask.slot))
+                # 'kembali': the explicit back, else the dialog's start, else the bot's start.
+                moves.append((st.back or (start if st.ref != start else bundle.start), ""))
+                self.out[st.ref] = [(t, slot) for t, slot in moves if bundle.has(t)]
+        # Where a conversation can be without a move: its start, global intents, shortcuts.
+        jumps = {i.target for i in bundle.intents if i.target}
+        jumps |= {st.ref for f in bundle.flows.values() for st in f.states.values() if st.keywords}
+        self.jumps = {r for r in jumps if bundle.has(r)}
+        self.roots = self.jumps | ({bundle.start} if bundle.has(bundle.start) else set())
+
+    def enter(self, ref: StateRef, slot: str, has: bool) -> bool:
+        """Whether `slot` is set once `ref` has been entered (its actions done)."""
+        actions = self.bundle.state(ref).actions
+        if "clear_slots" in actions:
+            has = False
+        return has or any(slot in ACTION_SLOTS.get(a, ()) for a in actions)
+
+    def follow(self, slot: str) -> dict[tuple[StateRef, bool], tuple[StateRef, bool] | None]:
+        """Every (state, slot set?) a conversation can be in, with the step it came from."""
+        seen: dict[tuple[StateRef, bool], tuple[StateRef, bool] | None] = {}
+        queue = deque[tuple[tuple[StateRef, bool], tuple[StateRef, bool] | None]](
+            ((r, self.enter(r, slot, False)), None) for r in sorted(self.roots)
+        )
+        seeded = False
+        while queue:
+            node, parent = queue.popleft()
+            if node in seen:
+                continue
+            seen[node] = parent
+            ref, has = node
+            for target, fills in self.out[ref]:
+                queue.append(((target, self.enter(target, slot, has or fills == slot)), node))
+            if has and not seeded:
+                # A global intent or shortcut jumps from anywhere, keeping the slots.
+                seeded = True
+                queue.extend(((r, self.enter(r, slot, True)), node) for r in sorted(self.jumps))
+        return seen
+
+
+def _path(seen: dict[tuple[StateRef, bool], tuple[StateRef, bool] | None], end: Any) -> str:
+    steps = []
+    node = end
+    while node is not None:
+        steps.append(str(node[0]))
+        node = seen[node]
+    steps.reverse()
+    if len(steps) > 6:
+        steps = [*steps[:2], "…", *steps[-3:]]
+    return " → ".join(steps)
+
+
+def _slot_flow(bundle: DialogBundle) -> list[Problem]:
+    moves = _Moves(bundle)
+    states = [st for f in bundle.flows.values() for st in f.states.values()]
+    uses: dict[str, list[tuple[StateSpec, str, Pos]]] = {}
+    used: set[str] = set()
+    for st in states:
+        texts = [(st.say, "say", st.pos), (st.fallback, "fallback", st.pos)]
+        if st.ask:
+            texts += [
+                (st.ask.reprompt, "reprompt", st.ask.pos),
+                (st.ask.example, "example", st.ask.pos),
+            ]
+        for text, what, pos in texts:
+            for name in template_names(text):
+                if name.startswith("slot."):
+                    uses.setdefault(name[5:], []).append((st, what, pos))
+        for action in st.actions:
+            used.update(ACTION_READS.get(action, ()))
+        if st.ask:
+            used.update(VALIDATOR_READS.get(st.ask.type, ()))
+    others = [getattr(bundle.texts, n) for n in bundle.texts.__dataclass_fields__]
+    others += [f.fallback for f in bundle.flows.values()]
+    for text in (t for t in others if isinstance(t, str)):
+        used.update(n[5:] for n in template_names(text) if n.startswith("slot."))
+    used.update(uses)
+    keeping = [st.ref for st in states if set(st.actions) & set(ACTIONS_KEEPING_SLOTS)]
+    problems = []
+    asked = {st.ask.slot: st for st in states if st.ask}
+    for slot in sorted(set(uses) | set(asked)):
+        seen = moves.follow(slot)
+        for st, what, pos in uses.get(slot, []):
+            if (st.ref, False) not in seen:
+                continue
+            problems.append(
+                _problem(
+                    pos,
+                    f"'{what}' of state '{st.ref}' uses {{slot.{slot}}}, which may be missing",
+                    f"Nothing sets it on the way {_path(seen, (st.ref, False))}, so residents "
+                    f"would read '{MISSING}'. Ask for '{slot}' on every way into this state, "
+                    "or leave it out of this text.",
+                    "warning",
+                )
+            )
+        carried = any((ref, True) in seen for ref in keeping)
+        if slot in asked and slot not in used and not carried:
+            st = asked[slot]
+            assert st.ask is not None
+            problems.append(
+                _problem(
+                    st.ask.pos,
+                    f"slot '{slot}' asked in state '{st.ref}' is never used",
+                    f"No text shows {{slot.{slot}}} and no action passes it on "
+                    f"({' and '.join(ACTIONS_KEEPING_SLOTS)} keep the slots set before them). "
+                    f"Show it, e.g. in a confirmation ('{slot}: {{slot.{slot}}}'), or drop the "
+                    "question: residents should not give data that nobody reads.",
+                    "warning",
+                )
+            )
     return problems

@@ -28,7 +28,7 @@ class Renderer:
         self.schedule = Schedule(bundle.schedule) if bundle.schedule else None
         self.office = bundle.office
         self.services: dict[str, dict[str, str]] = {
-            sid: self._service_fields(s) for sid, s in bundle.services.items()
+            sid: service_fields(s, bundle.texts.free_notice) for sid, s in bundle.services.items()
         }
         self._hours: dict[str, Callable[[datetime], str]] = {}
         self._choice_cache: dict[StateRef, tuple[Choice, ...]] = {}
@@ -77,40 +77,6 @@ class Renderer:
 
         return TEMPLATE_RE.sub(value, template)
 
-    def _service_fields(self, s: ServiceSpec) -> dict[str, str]:
-        fields = {
-            "name": s.name,
-            "summary": s.summary,
-            "requirements": "\n".join(f"{i}. {r.text}" for i, r in enumerate(s.requirements, 1)),
-            "steps": "\n".join(f"{i}. {t}" for i, t in enumerate(s.steps, 1)),
-            "duration": s.duration,
-            "cost": s.cost,
-            "product": s.product,
-            "where": s.where,
-            "notes": "\n".join(f"• {n}" for n in s.notes),
-            "checked": say_date(s.checked).split(", ", 1)[1],
-        }
-        parts = [f"*{s.name}*"]
-        if s.summary:
-            parts.append(s.summary)
-        parts.append(f"*Persyaratan* (bawa semuanya sekaligus):\n{fields['requirements']}")
-        if s.steps:
-            parts.append(f"*Langkah:*\n{fields['steps']}")
-        facts = [
-            f"• Tempat: {s.where}" if s.where else "",
-            f"• Waktu: {s.duration}" if s.duration else "",
-            f"• Hasil: {s.product}" if s.product else "",
-            f"• Biaya: {s.cost}",
-        ]
-        parts.append("\n".join(f for f in facts if f))
-        if s.notes:
-            parts.append(f"*Catatan:*\n{fields['notes']}")
-        if s.category == "adminduk":
-            parts.append(self.bundle.texts.free_notice.strip())
-        parts.append(f"_Informasi diperbarui {fields['checked']}._")
-        fields["detail"] = "\n\n".join(parts)
-        return fields
-
     # -- replies --------------------------------------------------------------------------
 
     def state(
@@ -144,6 +110,42 @@ class Renderer:
         choices: tuple[Choice, ...] = (),
     ) -> Reply:
         return Reply(text=self.fill(template, slots, now).strip(), choices=choices)
+
+
+def service_fields(s: ServiceSpec, free_notice: str) -> dict[str, str]:
+    """A service's fields as texts use them ({service.id.field}); `detail` is the whole answer."""
+    fields = {
+        "name": s.name,
+        "summary": s.summary,
+        "requirements": "\n".join(f"{i}. {r.text}" for i, r in enumerate(s.requirements, 1)),
+        "steps": "\n".join(f"{i}. {t}" for i, t in enumerate(s.steps, 1)),
+        "duration": s.duration,
+        "cost": s.cost,
+        "product": s.product,
+        "where": s.where,
+        "notes": "\n".join(f"• {n}" for n in s.notes),
+        "checked": say_date(s.checked).split(", ", 1)[1],
+    }
+    parts = [f"*{s.name}*"]
+    if s.summary:
+        parts.append(s.summary)
+    parts.append(f"*Persyaratan* (bawa semuanya sekaligus):\n{fields['requirements']}")
+    if s.steps:
+        parts.append(f"*Langkah:*\n{fields['steps']}")
+    facts = [
+        f"• Tempat: {s.where}" if s.where else "",
+        f"• Waktu: {s.duration}" if s.duration else "",
+        f"• Hasil: {s.product}" if s.product else "",
+        f"• Biaya: {s.cost}",
+    ]
+    parts.append("\n".join(f for f in facts if f))
+    if s.notes:
+        parts.append(f"*Catatan:*\n{fields['notes']}")
+    if s.category == "adminduk":
+        parts.append(free_notice.strip())
+    parts.append(f"_Informasi diperbarui {fields['checked']}._")
+    fields["detail"] = "\n\n".join(parts)
+    return fields
 
 
 def _contact(office: Mapping[str, str]) -> Contact | None:

@@ -26,7 +26,36 @@ from .yamlpos import MarkedList, MarkedMap, load_yaml
 
 # --- the format, declared once -------------------------------------------------------------
 
-FieldType = Literal["str", "int", "bool", "ref", "strlist", "reflist", "map", "list", "date", "any"]
+FieldType = Literal[
+    "str",
+    "int",
+    "bool",
+    "ref",
+    "date",
+    "strlist",
+    "datelist",
+    "list",
+    "block",
+    "map",
+    "textmap",
+    "hours",
+    "facts",
+]
+"""What a key's value may be:
+  str       text (a number is read as text); `enum` or `pattern` may narrow it, and a pattern
+            takes text only
+  ref       text naming a state: `pattern` says whether the dialog may be left out
+  int, bool a whole number; true or false
+  date      YYYY-MM-DD
+  strlist   one text or a list of texts (each narrowed by `enum` or `pattern`)
+  datelist  a list of dates
+  list      a list of `item` blocks
+  block     one `item` block
+  map       names (narrowed by `pattern`) to `item` blocks
+  textmap   names to texts
+  hours     weekday names to lists of opening periods (or nothing, for closed)
+  facts     names to texts, lists of texts, or more facts (office facts, as deep as needed)
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +64,8 @@ class Field:
     doc: str
     required: bool = False
     enum: tuple[str, ...] = ()
-    item: str = ""  # the block name of items, for "map" and "list"
+    item: str = ""  # the block kind of items, for "list", "block" and "map"
+    pattern: str = ""  # a name in PATTERNS: for text, the text; for a map, its names
 
 
 SLOT_TYPES: Final = ("text", "nik", "kk", "phone", "date", "number", "ticket")
@@ -53,43 +83,103 @@ ACTION_SLOTS: Final = {
     "request_operator": ("antrian", "kabar_antrean"),
     "lookup_complaint": ("status_tiket",),
 }
+# Slots an action reads by name; open_complaint and request_operator keep every slot set so far
+# (the complaint's content, the question for the officer).
+ACTION_READS: Final = {
+    "record_rating": ("nilai",),
+    "lookup_complaint": ("nomor_tiket",),
+}
+ACTIONS_KEEPING_SLOTS: Final = ("open_complaint", "request_operator")
 INTENT_ACTIONS: Final = ("back", "help")
+CHANNELS: Final = ("whatsapp", "telegram", "console")
+TEST_KINDS: Final = ("text", "choice", "location", "media", "contact", "unsupported")
+WEEKDAYS: Final = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
+
+_NAME = "[a-z][a-z0-9_]*"
+_HOUR = "([01]?[0-9]|2[0-3])[.:][0-5][0-9]"
+# Regular expressions that a whole value must match, written so that Python's `re` and the
+# ECMA-262 dialect of JSON Schema read them alike; with what to write instead.
+PATTERNS: Final[dict[str, tuple[str, str]]] = {
+    "name": (_NAME, "Use lower-case letters, digits and '_', starting with a letter."),
+    "choice_id": (
+        "[a-z0-9][a-z0-9_:-]*",
+        "Use lower-case letters, digits, '_', '-' or ':', e.g. kk_hilang.",
+    ),
+    "target": (
+        f"{_NAME}([.]{_NAME})?",
+        "Name a state of this dialog (hilang) or another dialog's as dialog.state (main.menu).",
+    ),
+    "state_ref": (f"{_NAME}[.]{_NAME}", "Write it as dialog.state, e.g. main.menu."),
+    "label": ("(?=.{1,30}$).*[^ ].*", "Write a label of 1 to 30 characters on one line."),
+    "shortcut": (
+        "/?[a-z0-9][a-z0-9_-]{0,29}",
+        "Use up to 30 small letters, digits, '_' or '-', e.g. syarat_ktp.",
+    ),
+    "date": ("[0-9]{4}-[0-9]{2}-[0-9]{2}", "Write it as YYYY-MM-DD, e.g. 2026-02-17."),
+    "period": (
+        f" *{_HOUR} *- *{_HOUR} *",
+        "Write HH.MM-HH.MM with the end after the start, e.g. 07.30-12.00.",
+    ),
+    "moment": (
+        "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]",
+        "Write it as YYYY-MM-DD HH:MM, e.g. 2026-12-07 09:00.",
+    ),
+}
+# A block that may be written as just the text of this one field.
+SHORTHAND: Final = {"requirement": "text"}
+# Keys of which a block needs exactly one, or at least one.
+EXACTLY_ONE: Final = {"intent": ("goto", "action")}
+AT_LEAST_ONE: Final = {"turn": ("say", "tap", "kind")}
+# The blocks a whole file is, by where it lies in the dialogs folder.
+FILE_KINDS: Final = {
+    "flow": "*.yaml: one dialog",
+    "bot": "bot.yaml: where conversations start, global intents, the bot's own texts",
+    "data": "data/*.yaml: office facts, service requirements, opening hours",
+    "tests": "tests/*.yaml: conversation tests",
+}
 
 FIELDS: Final[dict[str, dict[str, Field]]] = {
     "flow": {
-        "dialog": Field("str", "Name of this dialog, used in targets as dialog.state", True),
-        "title": Field("str", "A human title, shown in diagrams and reports"),
-        "start": Field("str", "The state a resident enters this dialog at", True),
-        "fallback": Field("str", "What to say when a message matches nothing in this dialog"),
-        "states": Field("map", "The states of this dialog, by name", True, item="state"),
-        "moved_to": Field(
-            "map",
-            "Removed states and where residents in them go: old_name: new_target",
-            item="moves",
+        "dialog": Field(
+            "str", "Name of this dialog, used in targets as dialog.state", True, pattern="name"
         ),
-        "en": Field("map", "English title and fallback of this dialog", item="flow_en"),
+        "title": Field("str", "A human title, shown in diagrams and reports"),
+        "start": Field("str", "The state a resident enters this dialog at", True, pattern="name"),
+        "fallback": Field("str", "What to say when a message matches nothing in this dialog"),
+        "states": Field(
+            "map", "The states of this dialog, by name", True, item="state", pattern="name"
+        ),
+        "moved_to": Field(
+            "textmap", "Removed states and where residents in them go: old_name: new_target"
+        ),
+        "en": Field("block", "English title and fallback of this dialog", item="flow_en"),
     },
     "flow_en": {
         "title": Field("str", "The title in English"),
         "fallback": Field("str", "The fallback in English"),
     },
-    "moves": {},  # free names: each key a removed state, each value a target
     "state": {
         "say": Field("str", "Text sent on entering the state; may use {office.x}, {slot.x}"),
-        "service": Field("str", "Service id from data/services.yaml whose requirements to show"),
+        "service": Field(
+            "str", "Service id from data/services.yaml whose requirements to show", pattern="name"
+        ),
         "choices": Field("list", "Choices offered in this state", item="choice"),
-        "ask": Field("map", "A slot to ask for; the answer is checked by its type", item="ask"),
-        "next": Field("ref", "Where to go after the asked slot is answered"),
+        "ask": Field("block", "A slot to ask for; the answer is checked by its type", item="ask"),
+        "next": Field("ref", "Where to go after the asked slot is answered", pattern="target"),
         "keywords": Field("strlist", "Phrases that lead here from anywhere (a shortcut)"),
         "fallback": Field("str", "What to say when a message matches nothing in this state"),
-        "back": Field("ref", "Where 'kembali' goes from here (default: the dialog's start)"),
+        "back": Field(
+            "ref", "Where 'kembali' goes from here (default: the dialog's start)", pattern="target"
+        ),
         "location": Field("bool", "Attach the office's map location"),
         "contact": Field("bool", "Attach the office's contact card"),
         "action": Field("strlist", "Things to do on entering", enum=ACTIONS),
         "renamed_from": Field(
-            "strlist", "Former names of this state, so residents in it stay here after a rename"
+            "strlist",
+            "Former names of this state, so residents in it stay here after a rename",
+            pattern="target",
         ),
-        "en": Field("map", "English texts of this state", item="state_en"),
+        "en": Field("block", "English texts of this state", item="state_en"),
     },
     "state_en": {
         "say": Field("str", "What the state says, in English"),
@@ -99,12 +189,14 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "keywords": Field("strlist", "English words that lead here (added to the others)"),
     },
     "choice": {
-        "id": Field("str", "Stable id of the choice (buttons send it back)", True),
+        "id": Field(
+            "str", "Stable id of the choice (buttons send it back)", True, pattern="choice_id"
+        ),
         "label": Field("str", "Button text: at most 20 characters (24 in a list)", True),
         "description": Field("str", "Second line in a WhatsApp list, at most 72 characters"),
         "keywords": Field("strlist", "Words and phrases that select this choice"),
-        "goto": Field("ref", "Target state: name, or dialog.state", True),
-        "en": Field("map", "English label, description and keywords", item="choice_en"),
+        "goto": Field("ref", "Target state: name, or dialog.state", True, pattern="target"),
+        "en": Field("block", "English label, description and keywords", item="choice_en"),
     },
     "choice_en": {
         "label": Field("str", "The button text in English (same limits)"),
@@ -112,7 +204,9 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "keywords": Field("strlist", "English words that select this choice"),
     },
     "ask": {
-        "slot": Field("str", "Name of the slot to fill ({slot.name} in texts)", True),
+        "slot": Field(
+            "str", "Name of the slot to fill ({slot.name} in texts)", True, pattern="name"
+        ),
         "type": Field("str", "What kind of answer is valid", True, enum=SLOT_TYPES),
         "min": Field("int", "Shortest valid answer (text) or smallest number"),
         "max": Field("int", "Longest valid answer (text) or largest number"),
@@ -121,18 +215,19 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
         "optional": Field("bool", "The resident may answer 'lewati' to skip it"),
     },
     "bot": {
-        "start": Field("ref", "Where a new conversation starts", True),
+        "start": Field("ref", "Where a new conversation starts", True, pattern="state_ref"),
         "idle_minutes": Field("int", "Minutes of silence after which a conversation restarts"),
         "turns_kept": Field("int", "How many recent turns a session keeps for officers"),
         "greet_after_days": Field("int", "Days of silence after which the greeting comes again"),
         "remind_after_hours": Field("int", "Office hours a request may wait before a reminder"),
-        "texts": Field("map", "The bot's own texts", True, item="texts"),
+        "channels": Field("strlist", "Channels the texts must fit (default: all)", enum=CHANNELS),
+        "texts": Field("block", "The bot's own texts", True, item="texts"),
         "intents": Field("list", "Global intents, understood in every state", True, item="intent"),
-        "normalise": Field("map", "Words typed by residents and what they mean", item="words"),
-        "en": Field("map", "English: the bot's own texts", item="bot_en"),
+        "normalise": Field("textmap", "Words typed by residents and what they mean"),
+        "en": Field("block", "English: the bot's own texts", item="bot_en"),
     },
     "bot_en": {
-        "texts": Field("map", "The bot's own texts in English", item="texts_en"),
+        "texts": Field("block", "The bot's own texts in English", item="texts_en"),
     },
     "texts": {
         "greeting": Field("str", "Said before the first answer to a new resident", True),
@@ -159,8 +254,28 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
     "intent": {
         "id": Field("str", "Name of the intent", True),
         "keywords": Field("strlist", "Words and phrases that trigger it anywhere", True),
-        "goto": Field("ref", "Target state (or use action)"),
+        "goto": Field("ref", "Target state (or use action)", pattern="state_ref"),
         "action": Field("str", "A built-in move instead of a target", enum=INTENT_ACTIONS),
+    },
+    "data": {
+        "office": Field("facts", "Office facts, used in texts as {office.name}, {office.a.b}"),
+        "services": Field(
+            "map", "Services and their requirements, by id", item="service", pattern="name"
+        ),
+        "schedule": Field("block", "Opening hours, holidays and closures", item="schedule"),
+        "inbox": Field("block", "Officers' quick replies and conversation labels", item="inbox"),
+    },
+    "inbox": {
+        "quick_replies": Field(
+            "list", "Saved answers officers insert with /shortcut", item="quick_reply"
+        ),
+        "labels": Field("strlist", "Labels officers put on conversations", pattern="label"),
+    },
+    "quick_reply": {
+        "shortcut": Field(
+            "str", "What the officer types after '/', e.g. syarat_ktp", True, pattern="shortcut"
+        ),
+        "text": Field("str", "The answer inserted into the reply box", True),
     },
     "service": {
         "name": Field("str", "Name of the service", True),
@@ -189,40 +304,57 @@ FIELDS: Final[dict[str, dict[str, Field]]] = {
     },
     "schedule": {
         "timezone": Field("str", "IANA time zone, e.g. Asia/Jakarta", True),
-        "weekly": Field("map", "Opening periods per weekday", True, item="week"),
+        "weekly": Field("hours", "Opening periods per weekday", True),
         "overrides": Field("list", "Date ranges with other hours (Ramadan)", item="override"),
         "closures": Field("list", "Local closures by date", item="closure"),
-        "holidays": Field("map", "National holidays from the holidays package", item="holidays"),
+        "holidays": Field("block", "National holidays from the holidays package", item="holidays"),
     },
     "override": {
         "name": Field("str", "Name of the period", True),
         "from": Field("date", "First day (YYYY-MM-DD)", True),
         "to": Field("date", "Last day (YYYY-MM-DD)", True),
-        "weekly": Field("map", "Opening periods per weekday", True, item="week"),
+        "weekly": Field("hours", "Opening periods per weekday", True),
     },
     "closure": {
         "date": Field("date", "The day (YYYY-MM-DD)", True),
         "name": Field("str", "Why the office is closed", True),
     },
-    "inbox": {
-        "quick_replies": Field(
-            "list", "Saved answers officers insert with /shortcut", item="quick_reply"
-        ),
-        "labels": Field("strlist", "Labels officers put on conversations"),
-    },
-    "quick_reply": {
-        "shortcut": Field("str", "What the officer types after '/', e.g. syarat_ktp", True),
-        "text": Field("str", "The answer inserted into the reply box", True),
-    },
     "holidays": {
         "country": Field("str", "Country code for the holidays package, e.g. ID", True),
         "categories": Field("strlist", "public, government (cuti bersama)"),
-        "exclude": Field("list", "Dates the office works despite the calendar"),
+        "exclude": Field("datelist", "Dates the office works despite the calendar"),
+    },
+    "tests": {
+        "tests": Field("list", "Conversation tests, each a new conversation", True, item="test"),
+    },
+    "test": {
+        "name": Field("str", "What the test shows, in a few words", True),
+        "now": Field(
+            "str",
+            "Local office time, e.g. 2026-12-07 09:00 (default: a Monday 09.00)",
+            pattern="moment",
+        ),
+        "channel": Field(
+            "str", "The channel the resident writes on (default: console)", enum=CHANNELS
+        ),
+        "turns": Field(
+            "list", "What the resident sends, in order, and what must come back", True, item="turn"
+        ),
+    },
+    "turn": {
+        "say": Field("str", "Text the resident types"),
+        "tap": Field("str", "Id of the button the resident taps"),
+        "kind": Field("str", "A message that is not text (default: text)", enum=TEST_KINDS),
+        "expect": Field("block", "What the answer must be", item="expect"),
+    },
+    "expect": {
+        "state": Field("ref", "The state the conversation is in afterwards", pattern="state_ref"),
+        "contains": Field("strlist", "Texts the answer contains (case does not matter)"),
+        "not_contains": Field("strlist", "Texts the answer must not contain"),
+        "matches": Field("str", "A regular expression the answer matches"),
+        "choices": Field("strlist", "Labels or ids of choices that must be offered"),
     },
 }
-# The bot's texts in English: the same keys, none required (missing ones stay Indonesian).
-FIELDS["texts_en"] = {k: replace(f, required=False) for k, f in FIELDS["texts"].items()}
-LANGUAGES: Final = ("id", "en")
 DEFAULT_SKIP_WORDS: Final = ("lewati", "skip", "-")
 DEFAULT_STALE: Final = "Menu ini sudah kedaluwarsa. Berikut menu yang berlaku sekarang:"
 DEFAULT_OPERATOR_TAKE: Final = "Pertanyaan Anda sedang ditangani oleh petugas:"
@@ -241,10 +373,9 @@ OPTIONAL_TEXTS: Final = {
     "menu_changed": "Mohon maaf, menu kami baru saja diperbarui. Silakan lanjutkan dari sini:",
     "language": "Baik, kita lanjutkan dalam Bahasa Indonesia. Type ENGLISH for English.",
 }
-SHORTCUT_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
-MAX_LABEL: Final = 30
-WEEKDAYS: Final = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
-NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
+# The bot's texts in English: the same keys, none required (missing ones stay Indonesian).
+FIELDS["texts_en"] = {k: replace(f, required=False) for k, f in FIELDS["texts"].items()}
+LANGUAGES: Final = ("id", "en")
 TEMPLATE_RE: Final = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 # --- spec objects ---------------------------------------------------------------------------
@@ -423,6 +554,7 @@ class DialogBundle:
     greet_after_days: int
     remind_after_hours: int
     version: str
+    channels: tuple[str, ...] = CHANNELS  # whose limits the texts are checked against
     warnings: tuple[Problem, ...] = ()
     quick_replies: Mapping[str, str] = field(default_factory=dict)  # shortcut -> text
     labels: tuple[str, ...] = ()
@@ -464,6 +596,25 @@ class DialogBundle:
 # --- loading ---------------------------------------------------------------------------------
 
 
+def is_text(raw: Any) -> bool:
+    """A YAML value that reads as text: a string or a number, never true/false or a block."""
+    return isinstance(raw, str | int | float) and not isinstance(raw, bool)
+
+
+def matches(pattern: str, text: str) -> bool:
+    """Whether the whole text matches PATTERNS[pattern]."""
+    return _COMPILED[pattern].fullmatch(text) is not None
+
+
+_COMPILED: Final = {name: re.compile(regex) for name, (regex, _) in PATTERNS.items()}
+
+
+def _shown(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    return str(raw) if is_text(raw) else "a block"
+
+
 class _Reader:
     """Reads marked YAML blocks against FIELDS, collecting problems instead of raising."""
 
@@ -476,18 +627,28 @@ class _Reader:
 
     def block(self, file: str, data: Any, kind: str, where: str) -> MarkedMap | None:
         """Check that `data` is a mapping with only known keys and every required key."""
+        known = FIELDS[kind]
         if not isinstance(data, MarkedMap):
             at = getattr(data, "pos", (0, 0))
             self.problem(
                 file,
                 at,
                 f"{where} must be a block of 'key: value' lines",
-                f"Allowed keys: {', '.join(FIELDS[kind])}.",
+                f"Allowed keys: {', '.join(known)}.",
             )
             return None
-        known = FIELDS[kind]
         for key in data:
-            if key in known or key == "$schema":
+            if key in known:
+                continue
+            if key == "$schema" and kind in FILE_KINDS:
+                # The JSON Schema convention, for editors that read it from the file itself.
+                if not isinstance(data[key], str):
+                    self.problem(
+                        file,
+                        data.value_pos[key],
+                        "'$schema' must be the path of the schema file",
+                        "Write '$schema: ./schema.json', or leave the line out.",
+                    )
                 continue
             close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
             hint = f"Did you mean '{close[0]}'?" if close else f"Allowed: {', '.join(known)}."
@@ -500,6 +661,22 @@ class _Reader:
                     f"{where} is missing '{key}' ({spec.doc})",
                     f"Add a line '{key}: ...'.",
                 )
+        one = EXACTLY_ONE.get(kind, ())
+        if one and sum(k in data for k in one) != 1:
+            self.problem(
+                file,
+                data.pos,
+                f"{where} needs exactly one of {' or '.join(repr(k) for k in one)}",
+                "; ".join(f"'{k}': {known[k].doc}" for k in one) + ".",
+            )
+        some = AT_LEAST_ONE.get(kind, ())
+        if some and not any(k in data for k in some):
+            self.problem(
+                file,
+                data.pos,
+                f"{where} needs {' or '.join(repr(k) for k in some)}",
+                "; ".join(f"'{k}': {known[k].doc}" for k in some) + ".",
+            )
         return data
 
     def value(self, file: str, block: MarkedMap, key: str, kind: str, where: str) -> Any:
@@ -514,27 +691,10 @@ class _Reader:
             return None
         match spec.type:
             case "str" | "ref":
-                if isinstance(raw, MarkedMap | MarkedList):
-                    self.problem(
-                        file,
-                        at,
-                        f"'{key}' in {where} must be text",
-                        "Write it on one line, or as a block with '|'.",
-                    )
-                    return None
-                text = raw.isoformat() if isinstance(raw, date) else str(raw)
-                if spec.enum and text not in spec.enum:
-                    close = difflib.get_close_matches(text, spec.enum, n=1, cutoff=0.5)
-                    hint = f"Did you mean '{close[0]}'? " if close else ""
-                    self.problem(
-                        file,
-                        at,
-                        f"'{key}: {text}' in {where} is not known",
-                        f"{hint}Valid: {', '.join(spec.enum)}.",
-                    )
-                    return None
-                return text
+                return self.text(file, at, raw, spec, key, where)
             case "int":
+                if isinstance(raw, float) and raw.is_integer():
+                    return int(raw)
                 if isinstance(raw, bool) or not isinstance(raw, int):
                     self.problem(file, at, f"'{key}' in {where} must be a whole number")
                     return None
@@ -545,21 +705,13 @@ class _Reader:
                     return None
                 return raw
             case "date":
-                if not isinstance(raw, date):
-                    self.problem(
-                        file,
-                        at,
-                        f"'{key}' in {where} must be a date",
-                        "Write it as YYYY-MM-DD, e.g. 2026-02-17.",
-                    )
-                    return None
-                return raw
+                return self.date(file, at, raw, f"'{key}' in {where}")
             case "strlist":
                 if isinstance(raw, MarkedList):
                     items: list[Any] = raw
                     positions = raw.item_pos
-                elif isinstance(raw, str | int | float):
-                    items, positions = [str(raw)], [at]
+                elif is_text(raw):
+                    items, positions = [raw], [at]
                 else:
                     self.problem(
                         file,
@@ -570,20 +722,24 @@ class _Reader:
                     return None
                 out = []
                 for item, item_at in zip(items, positions, strict=True):
-                    if isinstance(item, MarkedMap | MarkedList) or item is None:
-                        self.problem(file, item_at, f"an item of '{key}' in {where} is not text")
-                        continue
-                    text = str(item)
-                    if spec.enum and text not in spec.enum:
-                        self.problem(
-                            file,
-                            item_at,
-                            f"'{text}' in '{key}' of {where} is not known",
-                            f"Valid: {', '.join(spec.enum)}.",
-                        )
-                        continue
-                    out.append(text)
+                    text = self.text(file, item_at, item, spec, key, where, item=True)
+                    if text is not None:
+                        out.append(text)
                 return tuple(out)
+            case "datelist":
+                if not isinstance(raw, MarkedList):
+                    self.problem(
+                        file,
+                        at,
+                        f"'{key}' in {where} must be a list of dates",
+                        "Write [2026-12-24, 2026-12-26] or one '- YYYY-MM-DD' per line.",
+                    )
+                    return None
+                days = (
+                    self.date(file, item_at, item, f"an item of '{key}' in {where}")
+                    for item, item_at in zip(raw, raw.item_pos, strict=True)
+                )
+                return tuple(d for d in days if d is not None)
             case "list":
                 if not isinstance(raw, MarkedList):
                     self.problem(
@@ -594,12 +750,186 @@ class _Reader:
                     )
                     return None
                 return raw
+        if not isinstance(raw, MarkedMap):
+            self.problem(file, at, f"'{key}' in {where} must be a block of 'name: ...'")
+            return None
+        match spec.type:
             case "map":
-                if not isinstance(raw, MarkedMap):
-                    self.problem(file, at, f"'{key}' in {where} must be a block of 'name: ...'")
-                    return None
+                for name in raw:
+                    if spec.pattern and not matches(spec.pattern, name):
+                        self.problem(
+                            file,
+                            raw.key_pos[name],
+                            f"'{name}' in '{key}' of {where} is not a valid name",
+                            PATTERNS[spec.pattern][1],
+                        )
                 return raw
-        return raw  # pragma: no cover - "any"
+            case "textmap":
+                words: dict[str, str] = {}
+                for name, meaning in raw.items():
+                    if not is_text(meaning):
+                        self.problem(
+                            file,
+                            raw.value_pos[name],
+                            f"'{name}' in '{key}' of {where} must map to text",
+                            f"Write '{name}: <word>'.",
+                        )
+                        continue
+                    words[name] = str(meaning)
+                return words
+            case "hours":
+                return self.hours(file, raw, f"'{key}' of {where}")
+            case "facts":
+                facts: dict[str, str] = {}
+                self.facts(file, raw, "", facts)
+                return facts
+        return raw  # "block": its keys are checked by block()
+
+    def values(self, file: str, block: MarkedMap, kind: str, where: str) -> dict[str, Any]:
+        """Every key of the block kind, converted (None where absent or wrong)."""
+        return {key: self.value(file, block, key, kind, where) for key in FIELDS[kind]}
+
+    def text(
+        self,
+        file: str,
+        at: tuple[int, int],
+        raw: Any,
+        spec: Field,
+        key: str,
+        where: str,
+        item: bool = False,
+    ) -> str | None:
+        what = f"an item of '{key}' in {where}" if item else f"'{key}' in {where}"
+        if spec.pattern:
+            if isinstance(raw, str) and matches(spec.pattern, raw):
+                return raw
+            shown = f"'{raw}' in '{key}'" if item else f"'{key}: {_shown(raw)}'"
+            self.problem(file, at, f"{shown} in {where} is not valid", PATTERNS[spec.pattern][1])
+            return None
+        if not is_text(raw):
+            hint = (
+                'Put it in quotes if you mean the word, e.g. "true".'
+                if isinstance(raw, bool)
+                else "Write it on one line, or as a block with '|'."
+            )
+            self.problem(file, at, f"{what} must be text", hint)
+            return None
+        text = str(raw)
+        if spec.enum and text not in spec.enum:
+            close = difflib.get_close_matches(text, spec.enum, n=1, cutoff=0.5)
+            hint = f"Did you mean '{close[0]}'? " if close else ""
+            shown = f"'{text}' in '{key}'" if item else f"'{key}: {text}'"
+            self.problem(
+                file,
+                at,
+                f"{shown} in {where} is not known",
+                f"{hint}Valid: {', '.join(spec.enum)}.",
+            )
+            return None
+        return text
+
+    def date(self, file: str, at: tuple[int, int], raw: Any, what: str) -> date | None:
+        day = None
+        if isinstance(raw, str) and matches("date", raw):
+            try:
+                day = date.fromisoformat(raw)
+            except ValueError:
+                self.problem(file, at, f"{what} is not a real date: {raw}", PATTERNS["date"][1])
+                return None
+        if day is None:
+            self.problem(file, at, f"{what} must be a date", PATTERNS["date"][1])
+        return day
+
+    def hours(self, file: str, raw: MarkedMap, where: str) -> WeekSpec:
+        days: list[tuple[Period, ...]] = [() for _ in WEEKDAYS]
+        for day, periods in raw.items():
+            if day not in WEEKDAYS:
+                close = difflib.get_close_matches(day, WEEKDAYS, n=1)
+                hint = f"Did you mean '{close[0]}'?" if close else f"Use: {', '.join(WEEKDAYS)}."
+                self.problem(file, raw.key_pos[day], f"'{day}' in {where} is not a weekday", hint)
+                continue
+            if periods is None:
+                continue  # closed, as []
+            if not isinstance(periods, MarkedList):
+                self.problem(
+                    file,
+                    raw.value_pos[day],
+                    f"hours of '{day}' must be a list",
+                    "Write e.g. [07.30-12.00, 13.00-16.00], or [] when closed.",
+                )
+                continue
+            parsed: list[Period] = []
+            for text, item_at in zip(periods, periods.item_pos, strict=True):
+                period = _parse_period(text)
+                if period is None:
+                    self.problem(
+                        file,
+                        item_at,
+                        f"'{_shown(text)}' in {where} ({day}) is not an opening period",
+                        PATTERNS["period"][1],
+                    )
+                    continue
+                parsed.append(period)
+            days[WEEKDAYS.index(day)] = tuple(sorted(parsed))
+        return WeekSpec(tuple(days))
+
+    def facts(self, file: str, raw: MarkedMap, prefix: str, out: dict[str, str]) -> None:
+        for key, value in raw.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            at = raw.value_pos[key]
+            if value is None:
+                continue
+            if isinstance(value, MarkedMap):
+                self.facts(file, value, name, out)
+            elif isinstance(value, MarkedList):
+                items = []
+                for item, item_at in zip(value, value.item_pos, strict=True):
+                    if is_text(item):
+                        items.append(f"• {item}")
+                    else:
+                        self.problem(
+                            file,
+                            item_at,
+                            f"an item of office fact '{name}' must be text",
+                            "Each '- item' is one line of text.",
+                        )
+                out[name] = "\n".join(items)
+            elif is_text(value):
+                out[name] = str(value)
+            else:
+                self.problem(
+                    file,
+                    at,
+                    f"office fact '{name}' must be text",
+                    'Put it in quotes if you mean the word, e.g. "true".',
+                )
+
+    def tree(self, file: str, data: Any, kind: str, where: str) -> None:
+        """Check a whole block and everything in it against FIELDS."""
+        block = self.block(file, data, kind, where)
+        if block is None:
+            return
+        for key, spec in FIELDS[kind].items():
+            value = self.value(file, block, key, kind, where)
+            if value is None:
+                continue
+            if spec.type == "list":
+                for i, item in enumerate(value):
+                    if not (spec.item in SHORTHAND and is_text(item)):
+                        self.tree(file, item, spec.item, f"{spec.item} {i + 1} of {where}")
+            elif spec.type == "block":
+                self.tree(file, value, spec.item, f"'{key}' of {where}")
+            elif spec.type == "map":
+                for name, item in value.items():
+                    self.tree(file, item, spec.item, f"{spec.item} '{name}'")
+
+
+def check_format(file: str, data: Any, kind: str, where: str) -> list[Problem]:
+    """Problems of a parsed YAML document against the format of `kind` (a FILE_KINDS name):
+    unknown and missing keys, wrong types, values outside their enum or pattern."""
+    reader = _Reader(Path())
+    reader.tree(file, data, kind, where)
+    return reader.problems
 
 
 def _ref(text: str, dialog: str) -> StateRef:
@@ -613,21 +943,16 @@ def _pos(file: str, at: tuple[int, int]) -> Pos:
     return Pos(file, at[0], at[1])
 
 
-def _flatten(prefix: str, value: Any, out: dict[str, str]) -> None:
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
-    elif isinstance(value, list):
-        out[prefix] = "\n".join(f"• {v}" for v in value)
-    elif value is not None:
-        out[prefix] = value.isoformat() if isinstance(value, date) else str(value)
-
-
-def _parse_time(text: str) -> time | None:
-    m = re.fullmatch(r"(\d{1,2})[.:](\d{2})", text.strip())
-    if not m or int(m[1]) > 23 or int(m[2]) > 59:
+def _parse_period(text: Any) -> Period | None:
+    if not isinstance(text, str) or not matches("period", text):
         return None
-    return time(int(m[1]), int(m[2]))
+    start, end = (_parse_time(t) for t in text.split("-"))
+    return (start, end) if start < end else None
+
+
+def _parse_time(text: str) -> time:
+    hour, minute = re.split("[.:]", text.strip())
+    return time(int(hour), int(minute))
 
 
 class _Loader:
@@ -639,8 +964,8 @@ class _Loader:
         self.office: dict[str, str] = {}
         self.schedule: ScheduleSpec | None = None
         self.quick_replies: dict[str, str] = {}
-        self.texts_en: dict[str, Any] = {}
         self.labels: list[str] = []
+        self.texts_en: dict[str, Any] = {}
         self.digest = hashlib.sha256()
 
     def rel(self, path: Path) -> str:
@@ -662,6 +987,54 @@ class _Loader:
 
     # flows ----------------------------------------------------------------------------------
 
+    def flow(self, path: Path) -> None:
+        file = self.rel(path)
+        raw = self.read(path)
+        if raw is None:
+            return  # the syntax error is already reported
+        data = self.r.block(file, raw, "flow", "the dialog file")
+        if data is None:
+            return
+
+        def get(key: str) -> Any:
+            return self.r.value(file, data, key, "flow", "the dialog file")
+
+        name, start, states = get("dialog"), get("start"), get("states")
+        title, fallback = get("title"), get("fallback")
+        parsed: dict[str, StateSpec] = {}
+        for state_name, body in (states or {}).items():
+            where = f"state '{state_name}'"
+            at = states.key_pos[state_name]
+            spec = self.state(file, name or "", state_name, body, at, where)
+            if spec is not None:
+                parsed[state_name] = spec
+        if name is None or start is None or states is None:
+            return
+        if name in self.flows:
+            self.r.problem(
+                file,
+                data.value_pos["dialog"],
+                f"dialog '{name}' is also defined in {self.flows[name].file}",
+                "Give each dialog file its own name.",
+            )
+            return
+        moved: dict[StateRef, tuple[StateRef, Pos]] = {}
+        raw_moved = data.get("moved_to")
+        for old, target in (get("moved_to") or {}).items():
+            at = raw_moved.value_pos[old] if isinstance(raw_moved, MarkedMap) else data.pos
+            moved[_ref(old, name)] = (_ref(target.strip(), name), _pos(file, at))
+        self.flows[name] = FlowSpec(
+            name=name,
+            title=title or name,
+            start=start,
+            fallback=fallback or "",
+            states=MappingProxyType(parsed),
+            file=file,
+            moved_to=MappingProxyType(moved),
+            en=MappingProxyType(self.english(file, data, "flow", "the dialog file")),
+        )
+        self.flow_marks[name] = data
+
     def english(self, file: str, parent: MarkedMap, kind: str, where: str) -> dict[str, Any]:
         """The `en:` block of a flow, state or choice: its English texts, as read."""
         raw = self.r.value(file, parent, "en", kind, where)
@@ -671,79 +1044,8 @@ class _Loader:
         b = self.r.block(file, raw, item, f"'en' of {where}")
         if b is None:
             return {}
-        out = {}
-        for key in FIELDS[item]:
-            value = self.r.value(file, b, key, item, f"'en' of {where}")
-            if value is not None:
-                out[key] = value
-        return out
-
-    def flow(self, path: Path) -> None:
-        file = self.rel(path)
-        raw = self.read(path)
-        if raw is None:
-            return  # the syntax error is already reported
-        data = self.r.block(file, raw, "flow", "the dialog file")
-        if data is None:
-            return
-        name = self.r.value(file, data, "dialog", "flow", "the dialog file")
-        start = self.r.value(file, data, "start", "flow", "the dialog file")
-        states = self.r.value(file, data, "states", "flow", "the dialog file")
-        if name is None or start is None or states is None:
-            return
-        if not NAME_RE.match(name):
-            self.r.problem(
-                file,
-                data.value_pos["dialog"],
-                f"dialog name '{name}' is not valid",
-                "Use lower-case letters, digits and '_', starting with a letter.",
-            )
-        if name in self.flows:
-            self.r.problem(
-                file,
-                data.value_pos["dialog"],
-                f"dialog '{name}' is also defined in {self.flows[name].file}",
-                "Give each dialog file its own name.",
-            )
-            return
-        parsed: dict[str, StateSpec] = {}
-        for state_name, body in states.items():
-            where = f"state '{state_name}'"
-            at = states.key_pos[state_name]
-            if not NAME_RE.match(state_name):
-                self.r.problem(
-                    file,
-                    at,
-                    f"state name '{state_name}' is not valid",
-                    "Use lower-case letters, digits and '_', starting with a letter.",
-                )
-            spec = self.state(file, name, state_name, body, at, where)
-            if spec is not None:
-                parsed[state_name] = spec
-        moved: dict[StateRef, tuple[StateRef, Pos]] = {}
-        raw_moved = self.r.value(file, data, "moved_to", "flow", "the dialog file")
-        for old, target in (raw_moved or {}).items():
-            at = raw_moved.value_pos[old]
-            if not isinstance(target, str) or not target.strip():
-                self.r.problem(
-                    file,
-                    at,
-                    f"'moved_to' of '{old}' must name a state",
-                    "Write old_name: new_state (or dialog.state), e.g. syarat_lama: syarat.",
-                )
-                continue
-            moved[_ref(str(old), name)] = (_ref(target.strip(), name), _pos(file, at))
-        self.flows[name] = FlowSpec(
-            name=name,
-            title=self.r.value(file, data, "title", "flow", "the dialog file") or name,
-            start=start,
-            fallback=self.r.value(file, data, "fallback", "flow", "the dialog file") or "",
-            states=MappingProxyType(parsed),
-            file=file,
-            moved_to=MappingProxyType(moved),
-            en=MappingProxyType(self.english(file, data, "flow", "the dialog file")),
-        )
-        self.flow_marks[name] = data
+        values = self.r.values(file, b, item, f"'en' of {where}")
+        return {k: v for k, v in values.items() if v is not None}
 
     flow_marks: dict[str, MarkedMap]
 
@@ -773,9 +1075,8 @@ class _Loader:
             c = self.r.block(file, raw, "choice", cwhere)
             if c is None:
                 continue
-            cid = self.r.value(file, c, "id", "choice", cwhere)
-            label = self.r.value(file, c, "label", "choice", cwhere)
-            goto = self.r.value(file, c, "goto", "choice", cwhere)
+            v = self.r.values(file, c, "choice", cwhere)
+            cid, label, goto = v["id"], v["label"], v["goto"]
             if cid is None or label is None or goto is None:
                 continue
             if cid in seen_ids:
@@ -791,8 +1092,8 @@ class _Loader:
                     id=cid,
                     label=label,
                     target=_ref(goto, dialog),
-                    description=self.r.value(file, c, "description", "choice", cwhere) or "",
-                    keywords=self.r.value(file, c, "keywords", "choice", cwhere) or (),
+                    description=v["description"] or "",
+                    keywords=v["keywords"] or (),
                     pos=_pos(file, c.pos),
                     en=MappingProxyType(self.english(file, c, "choice", cwhere)),
                 )
@@ -802,28 +1103,16 @@ class _Loader:
         if raw_ask is not None:
             a = self.r.block(file, raw_ask, "ask", f"'ask' of {where}")
             if a is not None:
-
-                def aget(key: str) -> Any:
-                    return self.r.value(file, a, key, "ask", f"'ask' of {where}")
-
-                slot, stype = aget("slot"), aget("type")
-                reprompt, example = aget("reprompt"), aget("example")
-                if slot and stype and reprompt and example:
-                    if not NAME_RE.match(slot):
-                        self.r.problem(
-                            file,
-                            a.value_pos["slot"],
-                            f"slot name '{slot}' is not valid",
-                            "Use lower-case letters, digits and '_'.",
-                        )
+                q = self.r.values(file, a, "ask", f"'ask' of {where}")
+                if all(q[k] is not None for k, f in FIELDS["ask"].items() if f.required):
                     ask = SlotSpec(
-                        slot,
-                        stype,
-                        reprompt,
-                        example,
-                        aget("min"),
-                        aget("max"),
-                        bool(aget("optional")),
+                        q["slot"],
+                        q["type"],
+                        q["reprompt"],
+                        q["example"],
+                        q["min"],
+                        q["max"],
+                        bool(q["optional"]),
                         _pos(file, a.pos),
                     )
         nxt = get("next")
@@ -850,33 +1139,21 @@ class _Loader:
 
     def data_file(self, path: Path) -> None:
         file = self.rel(path)
-        data = self.read(path)
+        raw = self.read(path)
+        if raw is None:
+            return  # empty, or the syntax error is already reported
+        data = self.r.block(file, raw, "data", "a data file")
         if data is None:
             return
-        if not isinstance(data, MarkedMap):
-            self.r.problem(
-                file,
-                (1, 1),
-                "a data file must be a block of 'name: ...'",
-                "Start with 'office:', 'services:' or 'schedule:'.",
-            )
-            return
-        for key in data:
-            if key == "office":
-                _flatten("", data[key], self.office)
-            elif key == "services":
-                self.services_block(file, data[key])
-            elif key == "schedule":
-                self.schedule_block(file, data[key])
-            elif key == "inbox":
-                self.inbox_block(file, data[key])
-            elif key != "$schema":
-                sections = ["office", "services", "schedule", "inbox"]
-                close = difflib.get_close_matches(key, sections, n=1)
-                hint = (
-                    f"Did you mean '{close[0]}'?" if close else f"Allowed: {', '.join(sections)}."
-                )
-                self.r.problem(file, data.key_pos[key], f"unknown section '{key}'", hint)
+        office = self.r.value(file, data, "office", "data", "the data file")
+        self.office.update(office or {})
+        services = self.r.value(file, data, "services", "data", "the data file")
+        for sid, body in (services or {}).items():
+            self.service(file, sid, body)
+        if "schedule" in data:
+            self.schedule_block(file, self.r.value(file, data, "schedule", "data", "the data file"))
+        if "inbox" in data:
+            self.inbox_block(file, self.r.value(file, data, "inbox", "data", "the data file"))
 
     def inbox_block(self, file: str, data: Any) -> None:
         """Officers' quick replies and conversation labels (the web inbox)."""
@@ -889,19 +1166,11 @@ class _Loader:
             qb = self.r.block(file, item, "quick_reply", where)
             if qb is None:
                 continue
-            shortcut = self.r.value(file, qb, "shortcut", "quick_reply", where)
-            text = self.r.value(file, qb, "text", "quick_reply", where)
-            if shortcut is None or text is None:
+            v = self.r.values(file, qb, "quick_reply", where)
+            if v["shortcut"] is None or v["text"] is None:
                 continue
-            shortcut = shortcut.removeprefix("/")
-            if not SHORTCUT_RE.match(shortcut):
-                self.r.problem(
-                    file,
-                    qb.value_pos["shortcut"],
-                    f"shortcut '{shortcut}' cannot be typed after '/'",
-                    "Use up to 30 small letters, digits, '_' or '-', e.g. syarat_ktp.",
-                )
-            elif shortcut in self.quick_replies:
+            shortcut = v["shortcut"].removeprefix("/")
+            if shortcut in self.quick_replies:
                 self.r.problem(
                     file,
                     qb.value_pos["shortcut"],
@@ -909,180 +1178,115 @@ class _Loader:
                     "Give each quick reply its own shortcut.",
                 )
             else:
-                self.quick_replies[shortcut] = text.strip()
+                self.quick_replies[shortcut] = v["text"].strip()
         labels = self.r.value(file, b, "labels", "inbox", "the inbox") or ()
         for i, label in enumerate(labels):
+            raw_labels = b["labels"]
             at = (
-                b["labels"].item_pos[i]
-                if isinstance(b["labels"], MarkedList)
+                raw_labels.item_pos[i]
+                if isinstance(raw_labels, MarkedList)
                 else b.value_pos["labels"]
             )
-            if len(label) > MAX_LABEL or not label.strip():
-                self.r.problem(
-                    file,
-                    at,
-                    f"label '{label}' is empty or too long",
-                    f"Keep it to {MAX_LABEL} characters.",
-                )
-            elif label in self.labels:
+            if label in self.labels:
                 self.r.problem(
                     file, at, f"label '{label}' is listed twice", "List each label once."
                 )
             else:
                 self.labels.append(label)
 
-    def services_block(self, file: str, data: Any) -> None:
-        if not isinstance(data, MarkedMap):
-            self.r.problem(file, getattr(data, "pos", (0, 0)), "'services' must be a block")
+    def service(self, file: str, sid: str, body: Any) -> None:
+        where = f"service '{sid}'"
+        b = self.r.block(file, body, "service", where)
+        if b is None:
             return
-        for sid, body in data.items():
-            where = f"service '{sid}'"
-            if sid in self.services:
-                self.r.problem(file, data.key_pos[sid], f"service '{sid}' is defined twice")
+        values = self.r.values(file, b, "service", where)
+        reqs = []
+        for i, raw in enumerate(values.pop("requirements") or ()):
+            if is_text(raw):
+                reqs.append(Requirement(str(raw)))
                 continue
-            b = self.r.block(file, body, "service", where)
-            if b is None:
+            rwhere = f"requirement {i + 1} of {where}"
+            rb = self.r.block(file, raw, "requirement", rwhere)
+            if rb is None:
                 continue
-
-            def get(key: str, b: MarkedMap = b, where: str = where) -> Any:
-                return self.r.value(file, b, key, "service", where)
-
-            reqs = []
-            for i, raw in enumerate(get("requirements") or ()):
-                rwhere = f"requirement {i + 1} of {where}"
-                if isinstance(raw, str):
-                    reqs.append(Requirement(raw))
-                    continue
-                rb = self.r.block(file, raw, "requirement", rwhere)
-                if rb is None:
-                    continue
-                text = self.r.value(file, rb, "text", "requirement", rwhere)
-                if text:
-                    reqs.append(
-                        Requirement(
-                            text,
-                            bool(self.r.value(file, rb, "local", "requirement", rwhere)),
-                            self.r.value(file, rb, "source", "requirement", rwhere) or "",
-                        )
-                    )
-            name, category, cost = get("name"), get("category"), get("cost")
-            sources, checked = get("sources"), get("checked")
-            if not (name and category and cost and sources is not None and checked):
-                continue
-            self.services[sid] = ServiceSpec(
-                id=sid,
-                name=name,
-                category=category,
-                requirements=tuple(reqs),
-                cost=cost,
-                sources=sources,
-                checked=checked,
-                summary=get("summary") or "",
-                steps=get("steps") or (),
-                duration=get("duration") or "",
-                product=get("product") or "",
-                where=get("where") or "",
-                notes=get("notes") or (),
-                confirm=get("confirm") or "",
-            )
-
-    def week(self, file: str, raw: MarkedMap, where: str) -> WeekSpec:
-        days: list[tuple[Period, ...]] = [() for _ in WEEKDAYS]
-        for day, periods in raw.items():
-            if day not in WEEKDAYS:
-                close = difflib.get_close_matches(day, WEEKDAYS, n=1)
-                hint = f"Did you mean '{close[0]}'?" if close else f"Use: {', '.join(WEEKDAYS)}."
-                self.r.problem(file, raw.key_pos[day], f"'{day}' in {where} is not a weekday", hint)
-                continue
-            parsed: list[Period] = []
-            items = periods if isinstance(periods, MarkedList) else MarkedList()
-            if periods is not None and not isinstance(periods, MarkedList):
-                self.r.problem(
-                    file,
-                    raw.value_pos[day],
-                    f"hours of '{day}' must be a list",
-                    "Write e.g. [07.30-12.00, 13.00-16.00], or [] when closed.",
-                )
-            for i, text in enumerate(items):
-                m = re.fullmatch(r"\s*(\S+)\s*-\s*(\S+)\s*", str(text))
-                start = _parse_time(m[1]) if m else None
-                end = _parse_time(m[2]) if m else None
-                if start is None or end is None or end <= start:
-                    self.r.problem(
-                        file,
-                        items.item_pos[i],
-                        f"'{text}' in {where} ({day}) is not an opening period",
-                        "Write HH.MM-HH.MM with the end after the start, e.g. 07.30-12.00.",
-                    )
-                    continue
-                parsed.append((start, end))
-            days[WEEKDAYS.index(day)] = tuple(sorted(parsed))
-        return WeekSpec(tuple(days))
+            r = self.r.values(file, rb, "requirement", rwhere)
+            if r["text"] is not None:
+                reqs.append(Requirement(r["text"], bool(r["local"]), r["source"] or ""))
+        if any(
+            values[k] is None for k, f in FIELDS["service"].items() if f.required and k in values
+        ):
+            return
+        if sid in self.services:
+            self.r.problem(file, b.pos, f"service '{sid}' is defined twice")
+            return
+        self.services[sid] = ServiceSpec(
+            id=sid,
+            requirements=tuple(reqs),
+            **{k: v for k, v in values.items() if v is not None},
+        )
 
     def schedule_block(self, file: str, data: Any) -> None:
-        b = self.r.block(file, data, "schedule", "the schedule")
+        b = self.r.block(file, data, "schedule", "the schedule") if data is not None else None
         if b is None:
             return
 
-        def get(key: str) -> Any:
-            return self.r.value(file, b, key, "schedule", "the schedule")
+        v = self.r.values(file, b, "schedule", "the schedule")
+        tz, week, hol = v["timezone"], v["weekly"], v["holidays"]
+        if tz is not None:
+            try:
+                from zoneinfo import ZoneInfo
 
-        tz = get("timezone")
-        weekly = get("weekly")
-        if tz is None or weekly is None:
-            return
-        try:
-            from zoneinfo import ZoneInfo
-
-            ZoneInfo(tz)
-        except Exception:
-            self.r.problem(
-                file,
-                b.value_pos["timezone"],
-                f"time zone '{tz}' is not known",
-                "Use an IANA name such as Asia/Jakarta (WIB).",
-            )
+                ZoneInfo(tz)
+            except Exception:
+                self.r.problem(
+                    file,
+                    b.value_pos["timezone"],
+                    f"time zone '{tz}' is not known",
+                    "Use an IANA name such as Asia/Jakarta (WIB).",
+                )
+                tz = None
         overrides = []
-        for i, raw in enumerate(get("overrides") or ()):
+        for i, raw in enumerate(v["overrides"] or ()):
             where = f"override {i + 1} of the schedule"
             o = self.r.block(file, raw, "override", where)
             if o is None:
                 continue
-            name = self.r.value(file, o, "name", "override", where)
-            first = self.r.value(file, o, "from", "override", where)
-            last = self.r.value(file, o, "to", "override", where)
-            wk = self.r.value(file, o, "weekly", "override", where)
-            if name and first and last and wk is not None:
-                if last < first:
-                    self.r.problem(file, o.value_pos["to"], f"{where} ends before it starts")
-                overrides.append(OverrideSpec(name, first, last, self.week(file, wk, where)))
+            ov = self.r.values(file, o, "override", where)
+            name, first, last, owk = ov["name"], ov["from"], ov["to"], ov["weekly"]
+            if name is None or first is None or last is None or owk is None:
+                continue
+            if last < first:
+                self.r.problem(
+                    file,
+                    o.value_pos["to"],
+                    f"{where} ends before it starts",
+                    f"'to' is the last day, on or after 'from' ({first.isoformat()}).",
+                )
+                continue
+            overrides.append(OverrideSpec(name, first, last, owk))
         closures: dict[date, str] = {}
-        for i, raw in enumerate(get("closures") or ()):
+        for i, raw in enumerate(v["closures"] or ()):
             where = f"closure {i + 1} of the schedule"
             c = self.r.block(file, raw, "closure", where)
             if c is None:
                 continue
-            day = self.r.value(file, c, "date", "closure", where)
-            name = self.r.value(file, c, "name", "closure", where)
-            if day and name:
+            cl = self.r.values(file, c, "closure", where)
+            day, name = cl["date"], cl["name"]
+            if day is not None and name is not None:
                 closures[day] = name
         country, categories, exclude = "", ("public",), frozenset[date]()
-        hol = get("holidays")
         if hol is not None:
             h = self.r.block(file, hol, "holidays", "'holidays' of the schedule")
             if h is not None:
-                country = self.r.value(file, h, "country", "holidays", "'holidays'") or ""
-                categories = self.r.value(file, h, "categories", "holidays", "'holidays'") or (
-                    "public",
-                )
-                exclude = frozenset(
-                    d
-                    for d in (self.r.value(file, h, "exclude", "holidays", "'holidays'") or ())
-                    if isinstance(d, date)
-                )
+                hv = self.r.values(file, h, "holidays", "'holidays'")
+                country = hv["country"] or ""
+                categories = hv["categories"] or ("public",)
+                exclude = frozenset(hv["exclude"] or ())
+        if tz is None or week is None:
+            return
         self.schedule = ScheduleSpec(
             timezone=tz,
-            week=self.week(file, weekly, "the weekly hours"),
+            week=week,
             overrides=tuple(overrides),
             closures=MappingProxyType(closures),
             holiday_country=country,
@@ -1092,95 +1296,56 @@ class _Loader:
 
     # bot.yaml -------------------------------------------------------------------------------
 
-    def bot(
-        self, path: Path
-    ) -> tuple[StateRef, Texts, tuple[IntentSpec, ...], dict[str, str], int, int, int, int] | None:
+    def bot(self, path: Path) -> dict[str, Any] | None:
+        """The bundle's settings from bot.yaml, or None if it cannot be used."""
         file = self.rel(path)
         b = self.r.block(file, self.read(path), "bot", "bot.yaml")
         if b is None:
             return None
-
-        def get(key: str) -> Any:
-            return self.r.value(file, b, key, "bot", "bot.yaml")
-
-        start, texts_raw, intents_raw = get("start"), get("texts"), get("intents")
+        values = self.r.values(file, b, "bot", "bot.yaml")
         texts = None
-        if texts_raw is not None:
-            t = self.r.block(file, texts_raw, "texts", "'texts' of bot.yaml")
+        if values["texts"] is not None:
+            t = self.r.block(file, values["texts"], "texts", "'texts' of bot.yaml")
             if t is not None:
-                values = {k: self.r.value(file, t, k, "texts", "'texts'") for k in FIELDS["texts"]}
-                if all(values[k] is not None for k, f in FIELDS["texts"].items() if f.required):
-                    skip = values.pop("skip_words") or DEFAULT_SKIP_WORDS
+                said = self.r.values(file, t, "texts", "'texts'")
+                if all(said[k] is not None for k, f in FIELDS["texts"].items() if f.required):
+                    skip = said.pop("skip_words") or DEFAULT_SKIP_WORDS
                     for name, default in OPTIONAL_TEXTS.items():
-                        values[name] = values[name] or default
-                    texts = Texts(**values, skip_words=skip)
+                        said[name] = said[name] or default
+                    texts = Texts(**said, skip_words=skip)
         english = self.english(file, b, "bot", "bot.yaml")
         if "texts" in english:
             t = self.r.block(file, english["texts"], "texts_en", "'en: texts' of bot.yaml")
-            for key in FIELDS["texts_en"]:
-                value = None if t is None else self.r.value(file, t, key, "texts_en", "'en: texts'")
-                if value is not None:
-                    self.texts_en[key] = value
+            said_en = {} if t is None else self.r.values(file, t, "texts_en", "'en: texts'")
+            self.texts_en.update({k: v for k, v in said_en.items() if v is not None})
         intents: list[IntentSpec] = []
-        for i, raw in enumerate(intents_raw or ()):
+        for i, raw in enumerate(values["intents"] or ()):
             where = f"intent {i + 1} of bot.yaml"
             it = self.r.block(file, raw, "intent", where)
             if it is None:
                 continue
-            iid = self.r.value(file, it, "id", "intent", where)
-            kws = self.r.value(file, it, "keywords", "intent", where)
-            goto = self.r.value(file, it, "goto", "intent", where)
-            action = self.r.value(file, it, "action", "intent", where)
-            if iid is None or kws is None:
+            iv = self.r.values(file, it, "intent", where)
+            iid, kws, goto, action = iv["id"], iv["keywords"], iv["goto"], iv["action"]
+            if iid is None or kws is None or (goto is None and action is None):
                 continue
-            if bool(goto) == bool(action):
-                self.r.problem(
-                    file,
-                    it.pos,
-                    f"{where} ('{iid}') needs exactly one of goto/action",
-                    f"Either 'goto: dialog.state' or 'action: {'|'.join(INTENT_ACTIONS)}'.",
-                )
-                continue
-            target = _ref(goto, "") if goto else None
-            if target is not None and not target.dialog:
-                self.r.problem(
-                    file,
-                    it.value_pos["goto"],
-                    f"goto of {where} must name a dialog",
-                    "Write it as dialog.state, e.g. main.menu.",
-                )
-                continue
+            target = _ref(goto, "") if goto and not action else None
             intents.append(IntentSpec(iid, kws, target, action or "", _pos(file, it.pos)))
-        normalise: dict[str, str] = {}
-        words = get("normalise")
-        if words is not None:
-            for k, v in words.items():
-                if not isinstance(v, str | int):
-                    self.r.problem(file, words.value_pos[k], f"normalise '{k}' must map to text")
-                    continue
-                normalise[str(k).lower()] = str(v).lower()
-        if start is None or texts is None:
-            return None
-        ref = _ref(start, "")
-        if not ref.dialog:
-            self.r.problem(
-                file,
-                b.value_pos["start"],
-                "'start' must name a dialog and a state",
-                "Write it as dialog.state, e.g. main.menu.",
-            )
+        if values["start"] is None or texts is None:
             return None
         self.bot_marks = b
-        return (
-            ref,
-            texts,
-            tuple(intents),
-            normalise,
-            get("idle_minutes") or 30,
-            get("turns_kept") or 20,
-            get("greet_after_days") or 14,
-            get("remind_after_hours") or 2,
-        )
+        return {
+            "start": _ref(values["start"], ""),
+            "texts": texts,
+            "intents": tuple(intents),
+            "normalise": MappingProxyType(
+                {k.lower(): v.lower() for k, v in (values["normalise"] or {}).items()}
+            ),
+            "channels": values["channels"] or CHANNELS,
+            "idle_minutes": values["idle_minutes"] or 30,
+            "turns_kept": values["turns_kept"] or 20,
+            "greet_after_days": values["greet_after_days"] or 14,
+            "remind_after_hours": values["remind_after_hours"] or 2,
+        }
 
     bot_marks: MarkedMap
 
@@ -1198,12 +1363,15 @@ def load_dialogs(root: str | Path) -> DialogBundle:
     return replace(bundle, warnings=tuple(p for p in problems if p.severity == "warning"))
 
 
-def check_dialogs(root: str | Path) -> list[Problem]:
-    """Every problem in a dialog folder (errors and warnings), without raising."""
+def check_dialogs(root: str | Path, graph: bool = True) -> list[Problem]:
+    """Every problem in a dialog folder (errors and warnings), without raising.
+
+    With graph=False only each file's own format is checked (what the JSON Schema describes),
+    not the checks across files: targets, reachability, templates, channel limits."""
     from .lint import lint
 
     bundle, problems = _load(Path(root))
-    if bundle is not None and not _unreadable(problems):
+    if graph and bundle is not None and not _unreadable(problems):
         problems += lint(bundle)
     return problems
 
@@ -1248,25 +1416,17 @@ def _load(root: Path) -> tuple[DialogBundle | None, list[Problem]]:
     bot = loader.bot(bot_path)
     if bot is None:
         return None, r.problems
-    start, texts, intents, normalise, idle, turns, greet_days, remind_hours = bot
     bundle = DialogBundle(
         root=str(root),
         flows=MappingProxyType(loader.flows),
-        start=start,
-        texts=texts,
-        intents=intents,
-        normalise=MappingProxyType(normalise),
         office=MappingProxyType(loader.office),
         services=MappingProxyType(loader.services),
         schedule=loader.schedule,
-        idle_minutes=idle,
-        turns_kept=turns,
-        greet_after_days=greet_days,
-        remind_after_hours=remind_hours,
         version=loader.digest.hexdigest()[:12],
         quick_replies=MappingProxyType(loader.quick_replies),
         labels=tuple(loader.labels),
         texts_en=MappingProxyType(loader.texts_en),
+        **bot,
     )
     return bundle, r.problems
 

@@ -40,20 +40,24 @@ def _at(node: Node) -> tuple[int, int]:
 
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with positions, YAML 1.2 booleans and duplicate keys reported.
+    """SafeLoader with positions, YAML 1.2 booleans, dates left as text, duplicate keys reported.
 
     YAML 1.1 reads `no`, `yes`, `on` and `off` as booleans; in Indonesian dialog text (a keyword
-    list `[ya, no]`) that surprise helps nobody, so only true/false are booleans here.
+    list `[ya, no]`) that surprise helps nobody, so only true/false are booleans here. Dates
+    stay text, as in YAML 1.2 and JSON: the fields that hold a date parse it themselves, so a
+    quoted and an unquoted date mean the same, and 2026-02-30 is reported where it stands
+    instead of failing the whole file.
     """
 
     problems: list[Problem]
     file: str
 
     yaml_implicit_resolvers = {  # noqa: RUF012 - replaces the base class's table
-        first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL_TAG]
+        first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL_TAG, _TIMESTAMP_TAG)]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 

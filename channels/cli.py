@@ -1,4 +1,4 @@
-"""The `loket` command: chat, check, test (and, as channels arrive, serve)."""
+"""The `loket` command: chat, check, test, schema, graph, serve, and the officers' tools."""
 
 from __future__ import annotations
 
@@ -117,6 +117,78 @@ def cmd_test(args: argparse.Namespace) -> int:
         print("states no test visits: " + ", ".join(report.unvisited))
     print(f"conversation tests: {passed} passed, {len(report.failures)} failed")
     return 0 if report.ok else 1
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from botcore.schema import SCHEMA_FILE, schema_text
+
+    if not args.write:
+        sys.stdout.write(schema_text())
+        return 0
+    path = Path(args.dialogs or Settings.load().dialogs) / SCHEMA_FILE
+    if path.exists() and path.read_text(encoding="utf-8") == schema_text():
+        print(f"{path} is up to date")
+        return 0
+    path.write_text(schema_text(), encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from botcore.graph import diagram, to_dot, to_mermaid
+    from botcore.spec import StateRef
+
+    folder = args.dialogs or Settings.load().dialogs
+    bundle = _load(folder)
+    if bundle is None:
+        return 2
+    missing = [d for d in args.dialog if d not in bundle.flows]
+    if missing:
+        known = ", ".join(sorted(bundle.flows))
+        print(
+            f"loket: there is no dialog '{missing[0]}' in {folder} (known: {known})",
+            file=sys.stderr,
+        )
+        return 2
+    report = asyncio.run(run_tests(bundle))
+    unvisited = {StateRef(*ref.split(".", 1)) for ref in report.unvisited}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for dialog in args.dialog:
+        drawn = diagram(bundle, dialog, unvisited)
+        mmd = out / f"{dialog}.mmd"
+        mmd.write_text(to_mermaid(drawn), encoding="utf-8")
+        print(f"wrote {mmd}")
+        svg = out / f"{dialog}.svg"
+        skipped = _draw_svg(to_dot(drawn), svg)
+        print(f"SVG skipped: {skipped}" if skipped else f"wrote {svg}")
+        untested = [n.label for n in drawn.untested]
+        states = sum(n.kind == "state" for n in drawn.nodes)
+        print(
+            f"{dialog}: {states} states, {len(untested)} that no conversation test visits"
+            + (f" (drawn dashed red): {', '.join(untested)}" if untested else "")
+        )
+    return 0
+
+
+def _draw_svg(dot: str, path: Path) -> str:
+    """Render DOT to SVG with Graphviz's `dot`, or pygraphviz; else say why not."""
+    import shutil
+    import subprocess
+
+    program = shutil.which("dot")
+    if program is not None:
+        subprocess.run([program, "-Tsvg", "-o", str(path)], input=dot.encode(), check=True)
+        return ""
+    try:
+        import pygraphviz
+    except ImportError:
+        return (
+            "Graphviz's 'dot' is not on PATH and pygraphviz is not installed "
+            "(apt-get install graphviz, or pip install pygraphviz)"
+        )
+    pygraphviz.AGraph(string=dot).draw(str(path), format="svg", prog="dot")
+    return ""
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -324,6 +396,15 @@ def build_parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="run the conversation tests in DIR/tests")
     test.add_argument("dir", nargs="?", default="dialogs")
     test.set_defaults(func=cmd_test)
+    schema = sub.add_parser("schema", help="print the JSON Schema of dialog files")
+    schema.add_argument("--write", action="store_true", help="write it to DIALOGS/schema.json")
+    schema.add_argument("--dialogs", help="dialogs folder (default: $LOKET_DIALOGS or dialogs/)")
+    schema.set_defaults(func=cmd_schema)
+    graph = sub.add_parser("graph", help="draw a dialog: Mermaid text, and SVG with Graphviz")
+    graph.add_argument("dialog", nargs="+", help="the dialog's name, e.g. ktp (or several)")
+    graph.add_argument("--out", default=".", help="folder for DIALOG.mmd and DIALOG.svg")
+    graph.add_argument("--dialogs", help="dialogs folder (default: $LOKET_DIALOGS or dialogs/)")
+    graph.set_defaults(func=cmd_graph)
     serve = sub.add_parser("serve", help="the HTTP server: WhatsApp webhook, health check")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)

@@ -76,3 +76,17 @@ def test_translate_keeps_both_languages_keywords(tree: Path) -> None:
     menu = english.flows["main"].states["menu"]
     assert menu.say == "Main menu:" and english.texts.greeting == "Welcome!"
     assert english.lang == "en" and english.texts.fallback  # untranslated: Indonesian
+
+
+def test_english_labels_must_fit_the_channels_too(tree: Path) -> None:
+    with_english(tree)
+    main = tree / "main.yaml"
+    main.write_text(
+        main.read_text().replace(
+            "        label: Jam layanan\n",
+            "        label: Jam layanan\n"
+            "        en: {label: Opening hours of the sub-district office}\n",
+        )
+    )
+    found = [str(p) for p in check_dialogs(tree) if "Opening hours of the" in str(p)]
+    assert found and found[0].startswith("dialogs/main.yaml:"), found

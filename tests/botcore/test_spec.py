@@ -191,7 +191,7 @@ def test_quick_replies_and_labels_are_checked(tree: Path) -> None:
     )
     found = messages(tree)
     assert any(
-        f"inbox.yaml:{line_of(inbox, 'Syarat KTP')}" in m and "cannot be typed after '/'" in m
+        f"inbox.yaml:{line_of(inbox, 'Syarat KTP')}" in m and "Use up to 30 small letters" in m
         for m in found
     ), found
     assert any("'/salam' is defined twice" in m for m in found), found
@@ -204,3 +204,59 @@ def test_quick_replies_and_labels_are_checked(tree: Path) -> None:
     bundle = load_dialogs(tree)
     assert dict(bundle.quick_replies) == {"salam": "Selamat pagi."}
     assert bundle.labels == ("selesai",)
+
+
+def test_an_impossible_date_is_reported_where_it_stands(tree: Path) -> None:
+    edit(
+        tree / "data/office.yaml",
+        "checked: 2025-06-14\n  kk_hilang",
+        "checked: 2025-02-30\n  kk_hilang",
+    )
+    msg = messages(tree)[0]
+    line = line_of(tree / "data/office.yaml", "2025-02-30")
+    assert msg.startswith(f"dialogs/data/office.yaml:{line}:")
+    assert "not a real date: 2025-02-30" in msg and "YYYY-MM-DD" in msg
+
+
+def test_a_quoted_date_is_a_date(tree: Path) -> None:
+    edit(
+        tree / "data/office.yaml",
+        "checked: 2025-06-14\n  kk_hilang",
+        'checked: "2025-06-14"\n  kk_hilang',
+    )
+    assert messages(tree) == []
+
+
+def test_true_is_not_a_label(tree: Path) -> None:
+    edit(tree / "ktp.yaml", "label: KTP-el hilang,", "label: true,")
+    [msg] = messages(tree)
+    assert "'label' in choice 1 of state 'menu' must be text" in msg and '"true"' in msg
+
+
+def test_names_follow_one_pattern(tree: Path) -> None:
+    edit(tree / "ktp.yaml", "  hilang:\n    service", "  Hilang:\n    service")
+    msgs = messages(tree)
+    assert any("'Hilang' in 'states' of the dialog file is not a valid name" in m for m in msgs)
+    edit(tree / "ktp.yaml", "{id: hilang,", "{id: Hilang Baru,")
+    assert any(
+        "'id: Hilang Baru' in choice 1 of state 'menu' is not valid" in m for m in messages(tree)
+    )
+
+
+def test_schema_key_is_for_whole_files_only(tree: Path) -> None:
+    edit(tree / "kk.yaml", "dialog: kk\n", "$schema: ./schema.json\ndialog: kk\n")
+    assert messages(tree) == []
+    edit(tree / "kk.yaml", "    service: kk_hilang\n", "    $schema: x\n    service: kk_hilang\n")
+    assert any("unknown key '$schema' in state 'hilang'" in m for m in messages(tree))
+
+
+def test_intents_need_exactly_one_of_goto_and_action(tree: Path) -> None:
+    edit(tree / "bot.yaml", "    action: back\n", "    action: back\n    goto: main.menu\n")
+    [msg] = messages(tree)
+    assert "intent 2 of bot.yaml needs exactly one of 'goto' or 'action'" in msg
+
+
+def test_office_facts_are_text(tree: Path) -> None:
+    edit(tree / "data/office.yaml", "  privacy:", "  open: true\n  privacy:")
+    [msg] = messages(tree)
+    assert "office fact 'open' must be text" in msg
