@@ -219,7 +219,7 @@ def lint(bundle: DialogBundle) -> list[Problem]:
         more = [*_text_lengths(english)]
         for flow in english.flows.values():
             for st in flow.states.values():
-                more += _check_choices(st, f"state '{st.ref}' ({lang})", english.channels)
+                more += _check_choices(st, f"state '{st.ref}'", english.channels)
         problems += [p for p in more if str(p) not in seen]
     return problems
 
