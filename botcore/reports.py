@@ -8,14 +8,15 @@ sessions.Conversation); nothing here knows who a resident is.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import astuple, dataclass, field
 from typing import Final
 
 from rapidfuzz import fuzz, process
 
 from .matching import Normaliser
 from .sessions import Conversation, Unmatched
+from .spec import DialogBundle
 
 # fuzz.ratio over words sorted alphabetically (what fuzz.token_sort_ratio does, with the
 # sorting done once per form rather than once per comparison). Word order does not matter
@@ -60,12 +61,31 @@ def form(words: Sequence[str]) -> str:
     return " ".join(out)
 
 
+def vocabulary(bundle: DialogBundle, normalise: Words) -> frozenset[str]:
+    """The words the bot's own texts use, normalised: spelled as the office spells them, so
+    a group is named by its best-spelled form and editors see which words are new to it."""
+    texts = [*bundle.normalise.values(), *(t for t in astuple(bundle.texts) if isinstance(t, str))]
+    texts += [k for i in bundle.intents for k in i.keywords]
+    for flow in bundle.flows.values():
+        texts.append(flow.title)
+        for st in flow.states.values():
+            texts += [st.say, *st.keywords]
+            for c in st.choices:
+                texts += [c.label, c.description, *c.keywords]
+    for svc in bundle.services.values():
+        texts += [svc.name, svc.summary, *(r.text for r in svc.requirements), *svc.steps]
+    return frozenset(w for t in texts for w in normalise(t))
+
+
 def _sorted(words: str) -> str:
     return " ".join(sorted(words.split()))
 
 
 def group_unmatched(
-    records: Iterable[Unmatched], normalise: Words, cutoff: float = GROUP_CUTOFF
+    records: Iterable[Unmatched],
+    normalise: Words,
+    known: Collection[str] = (),
+    cutoff: float = GROUP_CUTOFF,
 ) -> list[Group]:
     """Greedy leader clustering. Messages with the same normalised words (`normalise`: the
     matcher's, with the bot's slang list) form one item; items from the most frequent down
@@ -73,7 +93,7 @@ def group_unmatched(
     compared twice, by normalised words and by the words as written, and the closer counts:
     slang brings "bikin" and "buat" together, but takes "bikin" away from its typo "bkin".
     Comparing with leaders only, not every member, keeps a chain of small differences from
-    joining unrelated messages."""
+    joining unrelated messages. `known` (see vocabulary) helps name each group."""
     items: dict[str, list[Unmatched]] = {}
     for r in records:
         items.setdefault(form(normalise(r.text)), []).append(r)
@@ -107,7 +127,7 @@ def group_unmatched(
             group.states[r.state] += 1
             group.conversations.add(r.conversation)
     for group, members in zip(groups, forms, strict=True):
-        group.words = _typical({f: (keys[f], len(items[f])) for f in members})
+        group.words = _typical({f: (keys[f], len(items[f])) for f in members}, known)
         group.shown = Counter(r.text for r in items[group.words]).most_common(1)[0][0]
     # Most messages first, then most residents; messages without words after those with.
     groups.sort(key=lambda g: (-g.size, -len(g.conversations), not g.words, g.words))
@@ -117,21 +137,22 @@ def group_unmatched(
 TYPICAL_CANDIDATES: Final = 30  # forms of a group considered for its name, the most frequent
 
 
-def _typical(members: dict[str, tuple[tuple[str, str], int]]) -> str:
-    """The form that names a group: its medoid, the form closest in sum to all its messages.
-    The leader is only the most frequent form, and among forms that came once each the first
-    in the alphabet ("bkin paspor" before "buat paspor"): a poor keyword to suggest."""
-    candidates = sorted(members, key=lambda f: -members[f][1])[:TYPICAL_CANDIDATES]
+def _typical(members: dict[str, tuple[tuple[str, str], int]], known: Collection[str]) -> str:
+    """The form that names a group: its medoid, the form closest in sum to all its messages;
+    among equals, the one with most words the bot knows, then the most frequent. The leader
+    is only the most frequent form, and among forms seen once each the first in the
+    alphabet ("bkin paspor" before "buat paspor"): a poor keyword to suggest."""
+    candidates = sorted(members, key=lambda f: (-members[f][1], f))[:TYPICAL_CANDIDATES]
 
-    def closeness(f: str) -> tuple[float, int]:
+    def rank(f: str) -> tuple[float, int, int]:
         (meant, written), count = members[f]
         total = sum(
             n * max(fuzz.ratio(meant, other[0]), fuzz.ratio(written, other[1]))
-            for other, n in members.values()
+            for (other, n) in members.values()
         )
-        return total, count
+        return total, sum(w in known for w in f.split()), count
 
-    return max(candidates, key=closeness)
+    return max(candidates, key=rank)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +215,14 @@ def _where(state: str, files: Mapping[str, str]) -> str:
 
 
 def describe_unmatched(
-    groups: Sequence[Group], limit: int, period: str, files: Mapping[str, str]
+    groups: Sequence[Group],
+    limit: int,
+    period: str,
+    files: Mapping[str, str],
+    known: Collection[str] = (),
 ) -> str:
-    """The report as editors read it. `files`: dialog name -> its file, for the hints."""
+    """The report as editors read it. `files`: dialog name -> its file, for the hints;
+    `known`: the bot's words (see vocabulary), to point out the ones new to it."""
     if not groups:
         return f"Belum ada pesan yang tidak dipahami {period}."
     total = sum(g.size for g in groups)
@@ -226,6 +252,12 @@ def describe_unmatched(
         else:
             hint = "pesan tanpa kata (emoji atau tanda baca); biasanya tidak perlu kata kunci."
         lines.append(f"   Saran: {hint}")
+        new = [w for w in dict.fromkeys(g.keyword.split()) if w not in known]
+        if known and new:
+            lines.append(
+                f"   Kata yang belum dikenal bot: {', '.join(new)}. Jika itu singkatan atau salah "
+                "ketik, minta programmer menambahkannya ke normalise: di bot.yaml."
+            )
     if len(groups) > limit:
         lines.append("")
         lines.append(f"({len(groups) - limit} kelompok lain tidak ditampilkan; pakai --limit.)")

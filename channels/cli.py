@@ -18,7 +18,13 @@ from botcore.convtest import run_tests
 from botcore.engine import Engine
 from botcore.errors import BotError, DialogSpecError, Problem
 from botcore.matching import Normaliser
-from botcore.reports import describe_funnel, describe_unmatched, funnel, group_unmatched
+from botcore.reports import (
+    describe_funnel,
+    describe_unmatched,
+    funnel,
+    group_unmatched,
+    vocabulary,
+)
 from botcore.sessions import open_store
 from botcore.spec import DialogBundle, check_dialogs, load_dialogs
 
@@ -307,9 +313,9 @@ def cmd_report(args: argparse.Namespace) -> int:
                 records = await store.unmatched(since)
                 normalise = Normaliser(bundle.normalise if bundle else {})
                 files = {n: f.file for n, f in bundle.flows.items()} if bundle else {}
-                return describe_unmatched(
-                    group_unmatched(records, normalise), args.limit, period, files
-                )
+                known = vocabulary(bundle, normalise) if bundle else frozenset()
+                groups = group_unmatched(records, normalise, known)
+                return describe_unmatched(groups, args.limit, period, files, known)
             idle = bundle.idle_minutes if bundle else 30
             found = funnel(await store.conversations(since), time.time(), idle * 60, args.dialog)
             return describe_funnel(found, idle, period)

@@ -15,7 +15,16 @@ from hypothesis import strategies as st
 
 from botcore.engine import UNMATCHED_CHARS, Engine
 from botcore.matching import Normaliser
-from botcore.reports import Funnel, Group, Stage, describe_funnel, funnel, group_unmatched
+from botcore.reports import (
+    Funnel,
+    Group,
+    Stage,
+    describe_funnel,
+    describe_unmatched,
+    funnel,
+    group_unmatched,
+    vocabulary,
+)
 from botcore.sessions import MemoryStore, SQLiteStore, Store, Unmatched
 from botcore.spec import DialogBundle
 from tests.conftest import WIB, Chat, Clock
@@ -112,6 +121,34 @@ def test_a_typo_of_a_slang_word_joins_and_the_group_takes_its_typical_name(
         "bikin paspor",
         "buat paspor",
     )
+
+
+def test_between_equals_the_group_is_named_by_the_words_the_bot_knows(
+    bundle: DialogBundle,
+) -> None:
+    normalise = Normaliser(bundle.normalise)
+    known = vocabulary(bundle, normalise)
+    assert {"buat", "syarat", "libur"} <= known and not {"bkin", "lbr"} & known
+    records = [Unmatched("a", "main.menu", "bkin paspor", 0.0)]
+    records.append(Unmatched("b", "main.menu", "bikin paspor", 1.0))
+    [group] = group_unmatched(records, normalise, known)
+    assert (group.words, group.shown) == ("buat paspor", "bikin paspor")
+    text = describe_unmatched(
+        group_unmatched([Unmatched("a", "kantor.jam", "lbr ga", 0.0)], normalise, known),
+        10,
+        "sejak 2026-12-01",
+        {"kantor": "dialogs/kantor.yaml"},
+        known,
+    )
+    assert text.splitlines()[2:] == [
+        '1. 1 pesan dari 1 percakapan: "lbr ga"',
+        '   Contoh: "lbr ga"',
+        "   Muncul di: kantor.jam (1)",
+        '   Saran: tambahkan kata kunci "lbr tidak" ke keywords: pilihan yang dimaksud di '
+        "dialogs/kantor.yaml (keadaan jam), atau ke keywords: keadaan jawabannya.",
+        "   Kata yang belum dikenal bot: lbr. Jika itu singkatan atau salah ketik, minta "
+        "programmer menambahkannya ke normalise: di bot.yaml.",
+    ]
 
 
 def test_numbers_group_together_and_suggest_no_keyword() -> None:

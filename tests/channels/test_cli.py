@@ -74,6 +74,7 @@ def test_unmatched_report_groups_typos_with_examples_states_and_a_hint(
         '   Saran: tambahkan kata kunci "kapan pasar murah" ke keywords: pilihan yang dimaksud '
         "di mini/main.yaml (keadaan menu), atau ke keywords: keadaan jawabannya.",
     ]
+    assert out.splitlines()[6].startswith("   Kata yang belum dikenal bot: kapan, pasar, murah.")
     assert '2. 1 pesan dari 1 percakapan: "apa kabar"' in out
     limited = report(capsys, db, "unmatched", "--limit", "1")
     assert "2. " not in limited and "(1 kelompok lain tidak ditampilkan; pakai --limit.)" in limited
