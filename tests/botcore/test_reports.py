@@ -3,6 +3,7 @@ from conversations run through the real engine and store."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -25,7 +26,7 @@ from botcore.reports import (
     group_unmatched,
     vocabulary,
 )
-from botcore.sessions import MemoryStore, SQLiteStore, Store, Unmatched
+from botcore.sessions import SCHEMA, MemoryStore, Session, SQLiteStore, Store, Unmatched
 from botcore.spec import DialogBundle
 from tests.conftest import WIB, Chat, Clock
 
@@ -258,6 +259,29 @@ async def test_waiting_for_an_officer_is_not_leaving(
     assert conv.waiting
     result = funnel([conv], clock.now.timestamp() + 86400, 1800)
     assert result.ongoing == 1 and all(s.left == 0 for s in result.stages)
+
+
+async def test_a_store_from_before_the_reports_is_upgraded_and_its_sessions_join_in(
+    mini_bundle: DialogBundle, tmp_path: Path
+) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    for script in SCHEMA[:4]:
+        db.executescript(script)
+    at = START.timestamp()
+    old = Session("console:a", "ktp", "menu", mini_bundle.version, created_at=at, updated_at=at)
+    db.execute("INSERT INTO sessions VALUES (?, ?, ?)", (old.key, old.to_json(), at))
+    db.execute("PRAGMA user_version=4")
+    db.commit()
+    db.close()
+    store = SQLiteStore(path)
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(SCHEMA)
+    assert await store.conversations() == []  # no conversation id yet
+    clock = Clock(START + timedelta(minutes=5))
+    await chat(mini_bundle, store, clock, "a").say("hilang")
+    [conv] = await store.conversations()
+    assert conv.states == ("ktp.menu", "ktp.hilang") and conv.state == "ktp.hilang"
+    await store.close()
 
 
 async def test_memory_and_sqlite_stores_report_alike(
