@@ -2,13 +2,16 @@
 
 The step (`Engine.step`) is synchronous and does no I/O: it decides where the conversation
 goes and what to say, and lists effects (open a complaint ticket, ask for an officer, record
-consent) as data. `Engine.handle` does the I/O around it.
+consent) as data, and notes for the editors' reports (a message it did not understand, masked;
+a conversation that ended), which the store saves with the session. `Engine.handle` does the
+I/O around it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,9 +22,17 @@ from .machine import Machines, Run
 from .matching import Match, Matcher, Target
 from .messages import Choice, IncomingMessage, Kind, Reply
 from .render import Renderer, short_label
-from .sessions import Session, Store
+from .sessions import Note, Session, Store, Unmatched
 from .spec import DialogBundle, StateRef, StateSpec, translate
-from .validators import PERSONAL_SLOT_TYPES, check, clean_text, mask, mask_number, parse_date
+from .validators import (
+    PERSONAL_SLOT_TYPES,
+    check,
+    clean_text,
+    mask,
+    mask_line,
+    mask_number,
+    parse_date,
+)
 
 log = logging.getLogger("loket.engine")
 
@@ -41,6 +52,7 @@ QUIET_ACTIONS: Final = frozenset({"remind", "notify"})
 GIVEUP_AFTER: Final = 3  # invalid answers before the bot offers an officer or the menu
 LEAVE_WORDS: Final = {("menu",), ("menu", "utama"), ("batal",), ("selesai",)}
 BOT_TURN_CHARS: Final = 200  # how much of each bot answer a session keeps in its turns
+UNMATCHED_CHARS: Final = 200  # how much of a message not understood is kept for the report
 
 
 @dataclass(slots=True)
@@ -59,6 +71,7 @@ class Outcome:
     plan: list[_Say] = field(default_factory=list)
     effects: list[str] = field(default_factory=list)
     trace: list[tuple[StateRef, StateRef, str]] = field(default_factory=list)  # from, to, via
+    notes: list[Note] = field(default_factory=list)  # saved with the session, for the reports
     why: str = ""
 
 
@@ -135,7 +148,7 @@ class Engine:
         except Exception:
             log.exception("step failed for %s", mask_key(msg.key))
             return [Reply(text=compiled.bundle.texts.fallback.strip())]
-        await self.store.save(outcome.session)
+        await self.store.save(outcome.session, outcome.notes)
         return replies
 
     async def finish(
@@ -245,6 +258,9 @@ class Engine:
         idle = silence > b.idle_minutes * 60 and not session.flags.get("handover") and not officer
         if not fresh and idle:
             moved = ""
+            ended = session.conversation(ended=True)
+            if ended is not None:
+                out.notes.append(ended)
             if not greet:
                 out.plan.append(_Say(b.texts.idle_restart))
             self._reset(session, b.start)
@@ -254,6 +270,8 @@ class Engine:
         if not officer or msg.payload not in QUIET_ACTIONS:
             session.updated_at = ts
         session.version = b.version
+        if fresh or "conv" not in session.flags:  # a session from before conversations had ids
+            self._begin(out, ts)
 
         text = clean_text(msg.text)
         if len(text) > MAX_INPUT and not officer:  # officers may write at length
@@ -364,6 +382,27 @@ class Engine:
             session.retries = 0
         return kind
 
+    def _begin(self, out: Outcome, ts: float) -> None:
+        """A new conversation: a random id (not derived from the resident's number, so the
+        reports cannot be tied to anyone), its start, and the states it enters. They live in
+        the session, which is written anyway; the store keeps them apart once it ends."""
+        s = out.session
+        s.flags.update(conv=secrets.token_hex(8), conv_at=ts, trail=[f"{s.dialog}.{s.state}"])
+
+    def _visit(self, out: Outcome, ref: StateRef) -> None:
+        flags = out.session.flags
+        trail = flags.get("trail", [])
+        if str(ref) not in trail:
+            flags["trail"] = [*trail, str(ref)]  # a new list: Session.copy shares the old one
+
+    def _unmatched(self, out: Outcome, here: StateRef, msg: IncomingMessage, text: str) -> None:
+        """Note what a resident typed that nothing matched, masked, for `loket report`."""
+        if msg.kind != Kind.TEXT:  # a contact card or an old button's title: not their words
+            return
+        s = out.session
+        masked = mask_line(text, UNMATCHED_CHARS)
+        out.notes.append(Unmatched(str(s.flags["conv"]), str(here), masked, s.updated_at))
+
     def _reset(self, session: Session, start: StateRef) -> None:
         session.dialog, session.state = start.dialog, start.state
         session.slots.clear()
@@ -406,6 +445,7 @@ class Engine:
             return self._fallback(c, out, st, fresh, "an empty message")
         if fresh and text.strip().isdigit():
             # A number means nothing in a menu the resident has not seen (yet, or any more).
+            self._unmatched(out, here, msg, text)
             return self._fallback(c, out, st, fresh, "a number before any menu")
         match: Match = c.matcher.match(st, text)
         out.why = match.why
@@ -413,6 +453,7 @@ class Engine:
             return self._go(c, out, run, here, match.target, match.why)
         if match.ambiguous:
             return self._ask_which(c, out, match.options)
+        self._unmatched(out, here, msg, text)
         return self._fallback(c, out, st, fresh, match.why)
 
     def _fallback(self, c: Compiled, out: Outcome, st: StateSpec, fresh: bool, why: str) -> None:
@@ -560,6 +601,7 @@ class Engine:
         out.effects += run.effects
         run.effects = []
         out.trace.append((here, new, trigger))
+        self._visit(out, new)
         out.plan.append(_Say(state=new))
 
     # -- for developers -------------------------------------------------------------------

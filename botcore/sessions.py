@@ -1,7 +1,8 @@
 """Sessions (where each conversation stands) and the stores that keep them: memory and SQLite.
 
 A store keeps sessions and what conversations produce (complaint tickets, requests for an
-officer, consents). `open_store(url)` picks one from a URL:
+officer, consents), and what the reports read: messages the bot did not understand (masked)
+and the states each conversation entered. `open_store(url)` picks one from a URL:
   memory://                          in-process, for tests
   sqlite:///var/loket.db             one file, WAL; the default
 """
@@ -12,6 +13,7 @@ import json
 import sqlite3
 import threading
 import time as _time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -80,8 +82,51 @@ class Session:
         if len(self.turns) > keep:
             del self.turns[: len(self.turns) - keep]
 
+    def conversation(self, ended: bool = False) -> Conversation | None:
+        """The conversation this session is in (None for a session older than conversation
+        ids); the engine keeps its id, start and states in `flags`."""
+        conv = self.flags.get("conv")
+        if conv is None:
+            return None
+        return Conversation(
+            str(conv),
+            float(self.flags.get("conv_at", self.created_at)),
+            tuple(self.flags.get("trail", ())),
+            f"{self.dialog}.{self.state}",
+            self.updated_at,
+            ended,
+            bool(self.flags.get("handover")),
+        )
+
 
 _SESSION_FIELDS: Final = tuple(Session.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True)
+class Unmatched:
+    """A message the bot did not understand: its text masked and cut (validators.mask_line),
+    where and when. No resident key: `conversation` is a random id per conversation."""
+
+    conversation: str
+    state: str  # dialog.state
+    text: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """One conversation's way through the states, for the funnel report."""
+
+    id: str  # random, drawn when it began; not derived from the resident's number
+    started_at: float
+    states: tuple[str, ...]  # dialog.state entered, in order, each once
+    state: str  # where it stands, or where it was left
+    last_at: float  # its last message
+    ended: bool = False  # the resident's next message began a new conversation
+    waiting: bool = False  # handed over to an officer, which no silence ends
+
+
+Note = Unmatched | Conversation  # what a step records beside the session, in one transaction
 
 
 class Store(Protocol):
@@ -89,7 +134,9 @@ class Store(Protocol):
 
     async def load(self, key: str) -> Session | None: ...
 
-    async def save(self, session: Session) -> None: ...
+    async def save(self, session: Session, notes: Sequence[Note] = ()) -> None:
+        """Keep the session and the step's notes together: both or neither."""
+        ...
 
     async def forget(self, key: str) -> None:
         """Drop a conversation's session: it starts afresh with the next message."""
@@ -123,6 +170,14 @@ class Store(Protocol):
         """Move a complaint to a status (with the officer and, for 'ditolak', the reason)."""
         ...
 
+    async def unmatched(self, since: float = 0.0) -> list[Unmatched]:
+        """Messages not understood at or after `since`, oldest first."""
+        ...
+
+    async def conversations(self, since: float = 0.0) -> list[Conversation]:
+        """Conversations begun at or after `since`: the ended ones and each session's own."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -154,14 +209,16 @@ class MemoryStore:
         self.requests: list[dict[str, Any]] = []
         self.consents: list[dict[str, Any]] = []
         self.ratings: list[dict[str, Any]] = []
+        self.notes: list[Note] = []
         self._seq: dict[int, int] = {}
 
     async def load(self, key: str) -> Session | None:
         stored = self.sessions.get(key)
         return stored.copy() if stored is not None else None
 
-    async def save(self, session: Session) -> None:
+    async def save(self, session: Session, notes: Sequence[Note] = ()) -> None:
         self.sessions[session.key] = session  # the caller is done with it; load() copies
+        self.notes += notes
 
     async def forget(self, key: str) -> None:
         self.sessions.pop(key, None)
@@ -223,6 +280,14 @@ class MemoryStore:
         self.consents.append(
             {"key": key, "purpose": purpose, "notice": notice, "at": now.timestamp()}
         )
+
+    async def unmatched(self, since: float = 0.0) -> list[Unmatched]:
+        return [n for n in self.notes if isinstance(n, Unmatched) and n.at >= since]
+
+    async def conversations(self, since: float = 0.0) -> list[Conversation]:
+        ended = [n for n in self.notes if isinstance(n, Conversation)]
+        current = [s.conversation() for s in self.sessions.values()]
+        return [c for c in (*ended, *current) if c is not None and c.started_at >= since]
 
     async def close(self) -> None:
         return None
@@ -313,7 +378,33 @@ SCHEMA: Final = [
     );
     CREATE INDEX operator_requests_key ON operator_requests (key, id);
     """,
+    # version 6: for `loket report`: messages not understood (masked, no resident key), and
+    # ended conversations with the states they entered (the current one of each resident is
+    # in its session, so a message costs no extra write)
+    """
+    CREATE TABLE unmatched (
+        id INTEGER PRIMARY KEY,
+        conversation TEXT NOT NULL,
+        state TEXT NOT NULL,
+        text TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX unmatched_at ON unmatched (at);
+    CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        started_at REAL NOT NULL,
+        states TEXT NOT NULL,
+        state TEXT NOT NULL,
+        last_at REAL NOT NULL
+    );
+    """,
 ]
+
+
+_SAVE_SESSION: Final = (
+    "INSERT INTO sessions (key, data, updated_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"
+)
 
 
 class SQLiteStore:
@@ -368,14 +459,33 @@ class SQLiteStore:
             row = self.db.execute("SELECT data FROM sessions WHERE key = ?", (key,)).fetchone()
         return Session.from_json(row[0]) if row else None
 
-    async def save(self, session: Session) -> None:
-        with self.lock:
-            self.db.execute(
-                "INSERT INTO sessions (key, data, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET data = excluded.data, "
-                "updated_at = excluded.updated_at",
-                (session.key, session.to_json(), session.updated_at or _time.time()),
-            )
+    async def save(self, session: Session, notes: Sequence[Note] = ()) -> None:
+        row = (session.key, session.to_json(), session.updated_at or _time.time())
+        if not notes:  # most messages: one statement, committed on its own
+            with self.lock:
+                self.db.execute(_SAVE_SESSION, row)
+            return
+        ended = [
+            (n.id, n.started_at, json.dumps(n.states), n.state, n.last_at)
+            for n in notes
+            if isinstance(n, Conversation)
+        ]
+        unmatched = [
+            (n.conversation, n.state, n.text, n.at) for n in notes if isinstance(n, Unmatched)
+        ]
+        with self.transaction() as db:
+            db.execute(_SAVE_SESSION, row)
+            if ended:
+                db.executemany(
+                    "INSERT OR IGNORE INTO conversations (id, started_at, states, state, last_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    ended,
+                )
+            if unmatched:
+                db.executemany(
+                    "INSERT INTO unmatched (conversation, state, text, at) VALUES (?, ?, ?, ?)",
+                    unmatched,
+                )
 
     async def forget(self, key: str) -> None:
         with self.lock:
@@ -468,6 +578,43 @@ class SQLiteStore:
                 "INSERT INTO consents (key, purpose, notice, at) VALUES (?, ?, ?, ?)",
                 (key, purpose, notice, now.timestamp()),
             )
+
+    async def unmatched(self, since: float = 0.0) -> list[Unmatched]:
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT conversation, state, text, at FROM unmatched WHERE at >= ? ORDER BY at",
+                (since,),
+            ).fetchall()
+        return [Unmatched(*row) for row in rows]
+
+    async def conversations(self, since: float = 0.0) -> list[Conversation]:
+        with self.lock:
+            ended = self.db.execute(
+                "SELECT id, started_at, states, state, last_at FROM conversations "
+                "WHERE started_at >= ?",
+                (since,),
+            ).fetchall()
+            # Each session's own conversation, read in SQL rather than by parsing every
+            # session: the same fields as Session.conversation.
+            current = self.db.execute(
+                "SELECT json_extract(data, '$.flags.conv'), json_extract(data, '$.flags.conv_at'),"
+                " json_extract(data, '$.flags.trail'),"
+                " json_extract(data, '$.dialog') || '.' || json_extract(data, '$.state'),"
+                " json_extract(data, '$.updated_at'), json_extract(data, '$.flags.handover') "
+                "FROM sessions WHERE json_extract(data, '$.flags.conv_at') >= ?",
+                (since,),
+            ).fetchall()
+        out = [
+            Conversation(i, at, tuple(json.loads(st)), s, last, True)
+            for i, at, st, s, last in ended
+        ]
+        out += [
+            Conversation(
+                str(i), float(at), tuple(json.loads(st or "[]")), s, float(last), False, bool(w)
+            )
+            for i, at, st, s, last, w in current
+        ]
+        return out
 
     async def close(self) -> None:
         with self.lock:

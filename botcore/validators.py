@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from .text import truncate
+
 # Kemendagri province codes (the first two digits of a NIK or KK number), Kepmendagri 2025.
 PROVINCES: Final = frozenset(
     {
@@ -308,6 +310,12 @@ def mask(text: str) -> str:
     return _LONG_NUMBER.sub(
         lambda m: mask_number(m[0]) if sum(c.isdigit() for c in m[0]) >= 10 else m[0], text
     )
+
+
+def mask_line(text: str, limit: int) -> str:
+    """A resident's words as they may be kept for reports: one line (so a number broken over
+    lines is still seen whole), NIK, KK and phone numbers masked, then cut to `limit`."""
+    return truncate(mask(" ".join(text.split())), limit)
 
 
 PERSONAL_SLOT_TYPES: Final = frozenset({"nik", "kk", "phone"})

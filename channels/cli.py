@@ -1,4 +1,5 @@
-"""The `loket` command: chat, check, test, schema, graph, serve, and the officers' tools."""
+"""The `loket` command: chat, check, test, schema, graph, serve, the officers' tools and the
+editors' reports."""
 
 from __future__ import annotations
 
@@ -8,12 +9,23 @@ import json
 import logging
 import os
 import sys
+import time
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from botcore.convtest import run_tests
 from botcore.engine import Engine
 from botcore.errors import BotError, DialogSpecError, Problem
+from botcore.matching import Normaliser
+from botcore.reports import (
+    describe_funnel,
+    describe_unmatched,
+    funnel,
+    group_unmatched,
+    vocabulary,
+)
 from botcore.sessions import open_store
 from botcore.spec import DialogBundle, check_dialogs, load_dialogs
 
@@ -364,6 +376,63 @@ def cmd_operator(args: argparse.Namespace) -> int:
         asyncio.run(store.close())
 
 
+def _since(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date: use YYYY-MM-DD, e.g. 2026-12-01"
+        ) from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number above 0")
+    return int(text)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Editors' reports, in Bahasa Indonesia: messages the bot did not understand, grouped,
+    and where conversations stop."""
+    settings = Settings.load()
+    folder = args.dialogs or settings.dialogs
+    try:
+        bundle: DialogBundle | None = load_dialogs(folder)
+    except DialogSpecError:
+        bundle = None
+        print(
+            f"(dialog di {folder} tidak bisa dimuat; laporan dibuat tanpa daftar ejaan warga "
+            "dan dengan batas diam 30 menit)",
+            file=sys.stderr,
+        )
+    url = args.store or settings.store
+    zone = ZoneInfo(bundle.schedule.timezone if bundle and bundle.schedule else "UTC")
+    since = datetime.combine(args.since, datetime.min.time(), zone).timestamp() if args.since else 0
+    period = f"sejak {args.since.isoformat()}" if args.since else "sejak awal pencatatan"
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
+        print(f"Belum ada data: penyimpanan {url} belum ada.")
+        return 0
+    store = open_store(url)
+
+    async def report() -> str:
+        try:
+            if args.report == "unmatched":
+                records = await store.unmatched(since)
+                normalise = Normaliser(bundle.normalise if bundle else {})
+                files = {n: f.file for n, f in bundle.flows.items()} if bundle else {}
+                known = vocabulary(bundle, normalise) if bundle else frozenset()
+                groups = group_unmatched(records, normalise, known)
+                return describe_unmatched(groups, args.limit, period, files, known)
+            idle = bundle.idle_minutes if bundle else 30
+            found = funnel(await store.conversations(since), time.time(), idle * 60, args.dialog)
+            return describe_funnel(found, idle, period)
+        finally:
+            await store.close()
+
+    print(asyncio.run(report()))
+    return 0
+
+
 def cmd_work(args: argparse.Namespace) -> int:
     from .worker import run_in_process
 
@@ -446,6 +515,19 @@ def build_parser() -> argparse.ArgumentParser:
     reply.add_argument("request", type=int)
     reply.add_argument("text", nargs="+")
     operator.set_defaults(func=cmd_operator)
+    report = sub.add_parser("report", help="editors: what the bot did not understand; drop-off")
+    rsub = report.add_subparsers(dest="report", required=True)
+    unmatched = rsub.add_parser(
+        "unmatched", help="messages not understood, similar ones grouped, most frequent first"
+    )
+    drop = rsub.add_parser("funnel", help="per state: conversations that reached it, left it")
+    for p in (unmatched, drop):
+        p.add_argument("--since", type=_since, help="from this day on (YYYY-MM-DD, office time)")
+        p.add_argument("--store", help="store URL (default: $LOKET_STORE)")
+        p.add_argument("--dialogs", help="dialogs folder (default: $LOKET_DIALOGS or dialogs/)")
+    unmatched.add_argument("--limit", type=_positive, default=10, help="groups shown (default 10)")
+    drop.add_argument("--dialog", default="", help="only this dialog's states, e.g. ktp")
+    report.set_defaults(func=cmd_report)
     work = sub.add_parser("work", help=argparse.SUPPRESS)  # started by `loket serve`
     work.add_argument("--wake-fd", type=int, required=True)
     work.set_defaults(func=cmd_work)

@@ -169,7 +169,7 @@ class Worker:
             if outcome is not None:
                 if outcome.effects:
                     replies = await engine.finish(outcome, now, compiled)
-                await self.store.save(outcome.session)
+                await self.store.save(outcome.session, outcome.notes)
             self.mailbox.done(item, self._calls(msg, replies, renderer), time.time())
 
     def _calls(

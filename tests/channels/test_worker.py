@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,31 @@ async def test_effects_commit_with_the_answer(parts: tuple[Worker, Mailbox, Outl
     assert re.search(r"Tiket: ADU-\d{4}-000001", mailbox.outbox()[-1].body["text"])
     tickets = mailbox.db.execute("SELECT ticket FROM complaints").fetchall()
     assert len(tickets) == 1
+
+
+async def test_report_notes_commit_with_the_answer_or_not_at_all(
+    parts: tuple[Worker, Mailbox, Outlets], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker, mailbox, _ = parts
+    accept(mailbox, "halo")
+    await worker.answer(mailbox.pending())
+    done = mailbox.done
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(mailbox, "done", crash)
+    accept(mailbox, "apa kabar", sender="628")
+    await worker.answer(mailbox.pending())
+    assert await worker.store.unmatched() == []  # rolled back with the session and answer
+    [conversation] = await worker.store.conversations()
+    assert conversation.states == ("main.menu",)
+    monkeypatch.setattr(mailbox, "done", done)
+    accept(mailbox, "1", "apa kabar")
+    await worker.answer(mailbox.pending())
+    assert [u.text for u in await worker.store.unmatched()] == ["apa kabar"]
+    [conversation] = await worker.store.conversations()
+    assert conversation.states == ("main.menu", "ktp.menu")
 
 
 async def test_a_failing_step_is_answered_with_the_fallback(
