@@ -47,6 +47,7 @@ LANGUAGE_WORDS: Final = {
     "indonesia": "id",
     "bahasa indonesia": "id",
 }
+LANGUAGE_INITIALS: Final = "".join({w[0] + w[0].upper() for w in LANGUAGE_WORDS})
 # Officer-side messages that are not part of a conversation with the resident.
 QUIET_ACTIONS: Final = frozenset({"remind", "notify"})
 GIVEUP_AFTER: Final = 3  # invalid answers before the bot offers an officer or the menu
@@ -155,7 +156,9 @@ class Engine:
         self, outcome: Outcome, now: datetime, compiled: Compiled | None = None
     ) -> list[Reply]:
         """Carry out the step's effects, then render what it planned to say."""
-        c = (compiled or self.compiled).speaking(outcome.session.lang)
+        c = compiled or self.compiled
+        if outcome.session.lang != c.bundle.lang:
+            c = c.speaking(outcome.session.lang)
         s = outcome.session
         for effect in outcome.effects:
             if effect == "open_complaint":
@@ -234,7 +237,7 @@ class Engine:
     ) -> Outcome:
         c = compiled or self.compiled
         fresh = session is None
-        if session is not None:
+        if session is not None and session.lang != c.bundle.lang:
             c = c.speaking(session.lang)
         b = c.bundle
         ts = now.timestamp()
@@ -243,11 +246,9 @@ class Engine:
         out = Outcome(session)
         # After a reload the resident's state may be gone: a renamed state keeps them (it is
         # the same place), a removed one sends them where the editor said, or to a menu.
-        moved = (
-            ""
-            if fresh or b.has(StateRef(session.dialog, session.state))
-            else self._relocate(c, session)
-        )
+        flow = b.flows.get(session.dialog)
+        here = flow is not None and session.state in flow.states
+        moved = "" if fresh or here else self._relocate(c, session)
         silence = ts - session.updated_at
         # The greeting is for a first message ever, or after a long silence (as the WhatsApp
         # Business app does); a conversation left for half an hour just starts over.
@@ -287,8 +288,10 @@ class Engine:
         if session.flags.get("handover"):
             self._handed_over(c, out, run, msg, text)
             return out
-        spoken = " ".join(c.matcher.normalise(text)) if msg.kind == Kind.TEXT else ""
-        lang = LANGUAGE_WORDS.get(spoken)
+        # Cheap on purpose: most messages are not a language's name.
+        lang = None
+        if text[:1] in LANGUAGE_INITIALS and len(text) <= 24 and msg.kind == Kind.TEXT:
+            lang = LANGUAGE_WORDS.get(" ".join(text.casefold().strip(" .!?").split()))
         if lang is not None and lang in c.variants:
             session.lang = lang
             out.why = f"the resident chose the language '{lang}'"
@@ -392,8 +395,9 @@ class Engine:
     def _visit(self, out: Outcome, ref: StateRef) -> None:
         flags = out.session.flags
         trail = flags.get("trail", [])
-        if str(ref) not in trail:
-            flags["trail"] = [*trail, str(ref)]  # a new list: Session.copy shares the old one
+        name = f"{ref.dialog}.{ref.state}"
+        if name not in trail:
+            flags["trail"] = [*trail, name]  # a new list: Session.copy shares the old one
 
     def _unmatched(self, out: Outcome, here: StateRef, msg: IncomingMessage, text: str) -> None:
         """Note what a resident typed that nothing matched, masked, for `loket report`."""
