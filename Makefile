@@ -41,6 +41,7 @@ bench: $(STAMP)  ## benchmarks; figures are ratios against a baseline of the sam
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/telegram.py
+	$(BIN)/python bench/inbox.py
 
 graph: $(STAMP)  ## draw every dialog into graphs/: Mermaid, and SVG where Graphviz is installed
 	$(BIN)/loket graph --dialogs dialogs --out graphs $$(ls dialogs/*.yaml | xargs -n1 basename | sed 's/\.yaml$$//' | grep -vx bot)
