@@ -32,9 +32,9 @@ from .spec import (
     translate,
 )
 
-# Platform limits (reference/protocols.md §2.2, §3.5), as channels/whatsapp/render.py and
-# channels/telegram/render.py apply them. WhatsApp's list button ("Pilih") and section title
-# ("Pilihan") are the renderer's own words, within their 20 and 24 characters.
+# Platform limits (reference/protocols.md §2.2, §3.5); channels/whatsapp/render.py and
+# channels/telegram/render.py import and apply them. WhatsApp's list button ("Pilih") and
+# section title ("Pilihan") are the renderer's own words, within their 20 and 24 characters.
 WA_BUTTON_TITLE: Final = 20
 WA_LIST_ROW_TITLE: Final = 24
 WA_LIST_ROW_DESCRIPTION: Final = 72

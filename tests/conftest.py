@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,25 @@ from botcore.spec import DialogBundle, load_dialogs
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "dialogs" / "mini"
 WIB = ZoneInfo("Asia/Jakarta")
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A writable copy of the small dialog set, for editing and breaking."""
+    dest = tmp_path / "dialogs"
+    shutil.copytree(MINI, dest)
+    return dest
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """An editor's change: the first `old` in the file becomes `new`."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
 
 
 @pytest.fixture(scope="session")

@@ -7,15 +7,16 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any, Final
 
+from botcore import lint
 from botcore.messages import Choice, Contact, Location, Media, Reply
 from botcore.text import split_text as _split_text
 
 JSON = dict[str, Any]
 
 # Bot API limits (protocols.md §3.5): text and captions in visible characters, data in bytes.
-TEXT_MAX: Final = 4096
+TEXT_MAX: Final = lint.TG_TEXT  # the limits `loket check` holds the dialogs to
 CAPTION_MAX: Final = 1024
-CALLBACK_DATA_MAX: Final = 64
+CALLBACK_DATA_MAX: Final = lint.TG_CALLBACK_DATA
 # Two buttons share a row only when both labels fit half a phone screen.
 PAIR_LABEL_MAX: Final = 14
 SHORT_BODY: Final = "Silakan pilih:"

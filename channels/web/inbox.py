@@ -208,7 +208,7 @@ class Inbox:
             csrf=session.csrf if session else "",
             flash=list(flash),
             path=request.path,
-            waiting=len(views.waiting_requests(self.store)) if session else 0,
+            waiting=views.waiting_count(self.store) if session else 0,
             rejected=self.rejected(),
             **context,
         )
@@ -420,19 +420,11 @@ class Inbox:
     async def metrics_page(self, request: web.Request) -> web.Response:
         now = time.time()
         today = views.periods(self.tz(), now)[0][1]
-        with self.store.lock:
-            ids = [
-                int(r[0])
-                for r in self.store.db.execute(
-                    "SELECT id FROM operator_requests WHERE created_at >= ? ORDER BY id DESC",
-                    (today,),
-                )
-            ]
         return self.page(
             request,
             "metrics.html",
             periods=views.metrics(self.store, self.tz(), self.schedule(), now),
-            today=[r for i in ids if (r := views.request(self.store, i)) is not None],
+            today=views.requests_since(self.store, today),
             complaints=[c for c in views.complaints(self.store) if c.created_at >= today],
         )
 

@@ -116,6 +116,25 @@ def waiting_requests(store: SQLiteStore) -> list[RequestView]:
     return [_request(store, row) for row in rows]
 
 
+def waiting_count(store: SQLiteStore) -> int:
+    with store.lock:
+        row = store.db.execute(
+            "SELECT COUNT(*) FROM operator_requests WHERE status IN ('open', 'taken')"
+        ).fetchone()
+    return int(row[0])
+
+
+def requests_since(store: SQLiteStore, since: float) -> list[RequestView]:
+    """Requests made since `since`, newest first."""
+    with store.lock:
+        rows = store.db.execute(
+            f"SELECT {_REQUEST_COLUMNS} FROM operator_requests WHERE created_at >= ? "
+            "ORDER BY id DESC",
+            (since,),
+        ).fetchall()
+    return [_request(store, row) for row in rows]
+
+
 def request(store: SQLiteStore, rid: int) -> RequestView | None:
     with store.lock:
         row = store.db.execute(
@@ -317,12 +336,14 @@ def metrics(
             ).fetchall()
         first = [f - c for c, f, _, _ in reqs if f is not None]
         first_open = [
-            schedule.open_seconds(_utc(c, tz), _utc(f, tz)) if schedule else f - c
+            schedule.open_seconds(datetime.fromtimestamp(c, tz), datetime.fromtimestamp(f, tz))
+            if schedule
+            else f - c
             for c, f, _, _ in reqs
             if f is not None
         ]
         resolved = [d - c for c, _, d, s in reqs if d is not None and s == "closed"]
-        cases = [c for c in complaints_since(store, since)]
+        cases = list(complaints_since(store, since))
         out.append(
             Period(
                 name,
@@ -356,10 +377,6 @@ def complaints_since(
             None if first is None else first - created,
             None if done is None else done - created,
         )
-
-
-def _utc(ts: float, tz: ZoneInfo) -> datetime:
-    return datetime.fromtimestamp(ts, tz)
 
 
 def version(store: SQLiteStore) -> tuple[int, ...]:

@@ -5,23 +5,25 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
+from botcore import lint
 from botcore.messages import Choice, Contact, Location, Media, Reply
 from botcore.text import split_text, truncate
 
 JSON = dict[str, Any]
 
 # Meta's send-side limits (protocols.md §2.2), in characters (Python str length).
-TEXT_MAX: Final = 4096
-BUTTONS_MAX: Final = 3
-BUTTON_TITLE_MAX: Final = 20
+# The limits `loket check` holds the dialogs to are the ones applied here: one table.
+TEXT_MAX: Final = lint.WA_TEXT
+BUTTONS_MAX: Final = lint.WA_BUTTONS
+BUTTON_TITLE_MAX: Final = lint.WA_BUTTON_TITLE
 BUTTON_ID_MAX: Final = 256
-BUTTON_BODY_MAX: Final = 1024
-ROWS_MAX: Final = 10
-ROW_TITLE_MAX: Final = 24
-ROW_ID_MAX: Final = 200
-ROW_DESCRIPTION_MAX: Final = 72
+BUTTON_BODY_MAX: Final = lint.WA_BUTTON_BODY
+ROWS_MAX: Final = lint.WA_LIST_ROWS
+ROW_TITLE_MAX: Final = lint.WA_LIST_ROW_TITLE
+ROW_ID_MAX: Final = lint.WA_ROW_ID
+ROW_DESCRIPTION_MAX: Final = lint.WA_LIST_ROW_DESCRIPTION
 LIST_BUTTON_MAX: Final = 20
-LIST_BODY_MAX: Final = 4096
+LIST_BODY_MAX: Final = lint.WA_LIST_BODY
 CAPTION_MAX: Final = 1024
 
 SHORT_BODY: Final = "Silakan pilih:"

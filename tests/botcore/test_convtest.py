@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-
-import pytest
 
 from botcore.convtest import run_tests
 from botcore.spec import DialogBundle, load_dialogs
-from tests.conftest import MINI
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    dest = tmp_path / "dialogs"
-    shutil.copytree(MINI, dest)
-    return dest
 
 
 async def test_the_mini_tests_pass(mini_bundle: DialogBundle) -> None:

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from botcore.spec import DialogBundle, check_dialogs, load_dialogs, translate
-from tests.conftest import MINI, Chat
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    dest = tmp_path / "dialogs"
-    shutil.copytree(MINI, dest)
-    return dest
+from tests.conftest import Chat
 
 
 def with_english(tree: Path) -> None:

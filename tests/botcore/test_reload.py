@@ -3,7 +3,6 @@ sensible place, told politely when their place is gone."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,7 @@ from botcore.engine import Engine
 from botcore.reload import DialogWatcher, Rejection, plan
 from botcore.sessions import MemoryStore
 from botcore.spec import check_dialogs, load_dialogs
-from tests.conftest import MINI, Chat, Clock
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    dest = tmp_path / "dialogs"
-    shutil.copytree(MINI, dest)
-    return dest
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
+from tests.conftest import Chat, Clock, edit
 
 
 class Editor:

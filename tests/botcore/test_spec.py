@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,29 +9,11 @@ import pytest
 from botcore.errors import DialogSpecError
 from botcore.spec import check_dialogs, load_dialogs
 from channels.cli import main
-from tests.conftest import MINI
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    """A writable copy of the small dialog set, for breaking."""
-    dest = tmp_path / "dialogs"
-    shutil.copytree(MINI, dest)
-    return dest
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
+from tests.conftest import edit, line_of
 
 
 def messages(tree: Path) -> list[str]:
     return [str(p) for p in check_dialogs(tree)]
-
-
-def line_of(path: Path, needle: str) -> int:
-    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
 
 
 def test_the_fixture_is_clean(tree: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -34,7 +35,7 @@ def free_port() -> int:
 class Server:
     """`loket serve` as a child process, which a test may kill and start again."""
 
-    def __init__(self, graph: FakeGraphAPI, db: Path) -> None:
+    def __init__(self, graph: FakeGraphAPI, db: Path, dialogs: Path = ROOT / "dialogs") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = db
@@ -42,7 +43,7 @@ class Server:
         self.env = {
             **os.environ,
             "LOKET_STORE": f"sqlite:///{db}",
-            "LOKET_DIALOGS": str(ROOT / "dialogs"),
+            "LOKET_DIALOGS": str(dialogs),
             "LOKET_RETRY_SCALE": "0.02",
             "WHATSAPP_VERIFY_TOKEN": VERIFY,
             "WHATSAPP_APP_SECRET": SECRET,
@@ -109,12 +110,18 @@ async def graph() -> AsyncIterator[FakeGraphAPI]:
         await fake.close()
 
 
-@pytest.fixture
-async def server(graph: FakeGraphAPI, tmp_path: Path) -> AsyncIterator[Server]:
-    srv = Server(graph, tmp_path / "loket.db")
+@contextlib.asynccontextmanager
+async def running(graph: FakeGraphAPI, srv: Server) -> AsyncIterator[Server]:
+    """The server started, with the fake Graph API posting to it; stopped afterwards."""
     graph.webhook_url = f"{srv.url}/webhooks/whatsapp"
     await srv.start()
     try:
         yield srv
     finally:
         srv.stop()
+
+
+@pytest.fixture
+async def server(graph: FakeGraphAPI, tmp_path: Path) -> AsyncIterator[Server]:
+    async with running(graph, Server(graph, tmp_path / "loket.db")) as srv:
+        yield srv

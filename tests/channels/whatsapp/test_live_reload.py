@@ -17,9 +17,9 @@ from botcore.messages import IncomingMessage
 from botcore.sessions import SQLiteStore
 from botcore.spec import load_dialogs
 from channels.cli import main
-from tests.botcore.test_reload import RENAMED, edit
-from tests.channels.whatsapp.conftest import OFFICER_TOKEN, Server
-from tests.conftest import MINI, ROOT, WIB
+from tests.botcore.test_reload import RENAMED
+from tests.channels.whatsapp.conftest import OFFICER_TOKEN, Server, running
+from tests.conftest import MINI, ROOT, WIB, edit
 from tests.fakes.whatsapp_api import RESIDENT, FakeGraphAPI
 
 
@@ -32,14 +32,8 @@ async def editable(graph: FakeGraphAPI, tmp_path: Path) -> AsyncIterator[Server]
     """`loket serve` on a copy of the bundled dialogs that the test edits."""
     dialogs = tmp_path / "dialogs"
     shutil.copytree(ROOT / "dialogs", dialogs)
-    srv = Server(graph, tmp_path / "loket.db")
-    srv.env["LOKET_DIALOGS"] = str(dialogs)
-    graph.webhook_url = f"{srv.url}/webhooks/whatsapp"
-    await srv.start()
-    try:
+    async with running(graph, Server(graph, tmp_path / "loket.db", dialogs)) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 async def test_serve_swaps_in_a_good_edit_and_keeps_serving_through_a_bad_one(
